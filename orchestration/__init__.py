@@ -1,0 +1,1 @@
+"""Dagster code location of the S&OP platform: assets, checks, schedules and the `sop` CLI."""

@@ -1,0 +1,60 @@
+"""Configuration, resolved once from environment variables when definitions load.
+
+Every setting has a documented default (see `.env.example`), so a fresh clone
+runs with no configuration at all. Paths are made absolute here because dbt
+runs as a subprocess in another working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the platform reads and writes, and the knobs of the monthly run."""
+
+    data_dir: Path
+    landing_dir: Path
+    first_month: date
+    forecast_horizon: int
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    @property
+    def published_db_path(self) -> Path:
+        return self.published_dir / "sop.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read `SOP_*` variables; relative paths resolve against the current directory."""
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SOP_DATA_DIR", "data")).resolve()
+        landing_dir = Path(env.get("SOP_LANDING_DIR", str(data_dir / "landing"))).resolve()
+        first_month = parse_month(env.get("SOP_FIRST_MONTH", "2020-01"))
+        horizon = int(env.get("SOP_FORECAST_HORIZON", "18"))
+        if horizon < 1:
+            raise ValueError(f"SOP_FORECAST_HORIZON must be a positive number of months, got {horizon}")
+        return cls(data_dir, landing_dir, first_month, horizon)
+
+
+def parse_month(text: str) -> date:
+    """`YYYY-MM` or `YYYY-MM-DD` to the first day of that month; a clear error otherwise."""
+    try:
+        parsed = date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+    except ValueError:
+        raise ValueError(f"not a month: {text!r} (expected YYYY-MM)") from None
+    return parsed.replace(day=1)

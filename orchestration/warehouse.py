@@ -1,0 +1,57 @@
+"""Connections to the DuckDB warehouse that always close.
+
+DuckDB allows one writer per file and a second process that opens the file
+fails with a lock error, so every connection here is short-lived and closed
+even when the work inside it raises (dagster-duckdb's resource does not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse with UTC as the session time zone, and close it afterwards."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    where: str,
+    params: list[object],
+) -> None:
+    """Replace the rows of `table` matching `where` with `frame`, creating the table if needed.
+
+    Tables that keep history across runs (forecast snapshots, check results)
+    are written this way, so re-running a month replaces that month only.
+    """
+    schema = table.split(".")[0]
+    con.register("_incoming", frame)
+    try:
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create table if not exists {table} as select * from _incoming limit 0")
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {table} where {where}", params)
+            con.execute(f"insert into {table} by name select * from _incoming")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    finally:
+        con.unregister("_incoming")

@@ -1,0 +1,111 @@
+"""Loading landing files into raw: declared types, quarantine with reasons, clear file errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest_loader import LandingFileError, load_landing_file
+from orchestration.landing_contract import LANDING_BY_NAME
+from orchestration.warehouse import connect
+
+REPS_HEADER = "rep_id,rep_name,team,region,role,manager_id,hire_date,end_date"
+
+
+def _write(landing: Path, relative: str, text: str) -> None:
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def _load(tmp_path: Path, name: str):
+    with connect(tmp_path / "w.duckdb") as con:
+        result = load_landing_file(con, tmp_path / "landing", LANDING_BY_NAME[name])
+        raw = con.execute(f"select * from raw.{name} order by _source_row").df()
+        quarantine = con.execute("select * from quality.quarantine order by row_number").df()
+    return result, raw, quarantine
+
+
+def test_bad_values_are_quarantined_with_reason_row_and_original_text(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "landing",
+        "crm/reps.csv",
+        f"{REPS_HEADER},nickname\n"
+        "R1,Ann,T1,EMEA,AE,,2024-01-05,,annie\n"
+        'R2,"Bob, Jr",T1,EMEA,AE,R1,2024-02-30,,bobby\n'
+        ",Cy,T1,EMEA,AE,R1,2024-02-01,,cy\n"
+        "R4,Di,T1,EMEA,AE,R1,2024-03-01,not a date,di\n",
+    )
+    result, raw, quarantine = _load(tmp_path, "reps")
+
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
+    assert result.extra_columns == ("nickname",)
+    assert raw["rep_id"].tolist() == ["R1"]
+    assert raw["nickname"].tolist() == ["annie"]
+    assert quarantine["row_number"].tolist() == [2, 3, 4]
+    assert quarantine["column_name"].tolist() == ["hire_date", "rep_id", "end_date"]
+    assert quarantine["reason"].tolist() == [
+        "hire_date: '2024-02-30' is not a valid date",
+        "rep_id: required value is empty",
+        "end_date: 'not a date' is not a valid date",
+    ]
+    assert set(quarantine["source_file"]) == {"crm/reps.csv"}
+    assert json.loads(quarantine["raw_record"][0])["rep_name"] == "Bob, Jr"
+
+
+def test_timestamps_with_offsets_are_converted_to_utc(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "landing",
+        "crm/activities.csv",
+        "activity_id,rep_id,account_id,opportunity_id,activity_type,activity_at,duration_minutes\n"
+        "X1,R1,A1,,call,2025-01-05T10:00:00+02:00,12\n"
+        "X2,R1,A1,O1,email,2025-01-05T10:00:00,\n"
+        "X3,R1,A1,O1,email,2025-01-05 10:00:00Z,\n",
+    )
+    result, raw, _ = _load(tmp_path, "activities")
+    assert result.rows_quarantined == 0
+    assert raw["activity_at"].tolist() == [
+        datetime(2025, 1, 5, 8, 0),
+        datetime(2025, 1, 5, 10, 0),
+        datetime(2025, 1, 5, 10, 0),
+    ]
+    assert raw["duration_minutes"].isna().tolist() == [False, True, True]
+
+
+def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
+    _write(tmp_path / "landing", "crm/quotas.csv", "rep_id,month\nR1,2025-01-01\n")
+    with pytest.raises(LandingFileError, match=r"crm/quotas.csv: missing required column\(s\) quota_amount"):
+        _load(tmp_path, "quotas")
+
+
+def test_missing_file_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "landing").mkdir()
+    with pytest.raises(LandingFileError, match=r"missing landing file supply/capacity.csv"):
+        _load(tmp_path, "capacity")
+
+
+def test_parquet_landing_file_is_loaded_with_declared_types(tmp_path: Path) -> None:
+    landing = tmp_path / "landing" / "supply"
+    landing.mkdir(parents=True)
+    duckdb.sql(
+        "select 'RES1' as resource_id, date '2025-01-01' as month, 120.5 as available_hours"
+    ).write_parquet(str(landing / "capacity.parquet"))
+    result, raw, _ = _load(tmp_path, "capacity")
+    assert result.rows_loaded == 1
+    assert raw["available_hours"].tolist() == [120.5]
+    assert str(raw["month"].dtype).startswith("datetime64")
+
+
+def test_header_names_are_matched_trimmed_and_case_insensitively(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "landing",
+        "crm/quotas.csv",
+        " Rep_ID ,MONTH,Quota_Amount\nR1,2025-01-01, 1500.50 \n",
+    )
+    result, raw, _ = _load(tmp_path, "quotas")
+    assert result.rows_loaded == 1
+    assert float(raw["quota_amount"][0]) == 1500.50
