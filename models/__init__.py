@@ -1,0 +1,1 @@
+"""Forecasting and planning models: plain Python on DataFrames, no Dagster import."""
