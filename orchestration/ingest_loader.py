@@ -54,11 +54,13 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
 def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read the file into temp table `_landing`, every column as text, in file order."""
     if path.suffix == ".csv":
-        source = f"read_csv(?, all_varchar = true, header = true, auto_detect = true)"
+        source = "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
     else:
         source = "read_parquet(?)"
     try:
-        con.execute(f"create or replace temp table _landing_in as select * from {source}", [str(path)])
+        con.execute(
+            f"create or replace temp table _landing_in as select * from {source}", [str(path)]
+        )
     except duckdb.Error as exc:
         raise LandingFileError(f"{path}: cannot be read: {exc}") from None
     # Names are compared trimmed and case-insensitively; values become trimmed text.
@@ -91,7 +93,11 @@ def _problems(column: Column) -> str:
         f"when {ref} is not null and {_typed(column)} is null "
         f"then '{column.name}: ''' || {ref} || ''' is not a valid {label}'"
     )
-    missing = "" if column.nullable else f"when {ref} is null then '{column.name}: required value is empty'"
+    missing = (
+        ""
+        if column.nullable
+        else f"when {ref} is null then '{column.name}: required value is empty'"
+    )
     return f"case {missing} {invalid} end"
 
 
@@ -169,5 +175,7 @@ def load_landing_file(
     con.execute("drop table _landing; drop table _checked")
     rows_read, rows_loaded, rows_quarantined = counts
     if rows_read != rows_loaded + rows_quarantined:
-        raise AssertionError(f"{source_file}: {rows_read} read != {rows_loaded} + {rows_quarantined}")
+        raise AssertionError(
+            f"{source_file}: {rows_read} read != {rows_loaded} + {rows_quarantined}"
+        )
     return LoadResult(source_file, rows_read, rows_loaded, rows_quarantined, extras)

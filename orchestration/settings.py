@@ -47,7 +47,9 @@ class Settings:
         first_month = parse_month(env.get("SOP_FIRST_MONTH", "2020-01"))
         horizon = int(env.get("SOP_FORECAST_HORIZON", "18"))
         if horizon < 1:
-            raise ValueError(f"SOP_FORECAST_HORIZON must be a positive number of months, got {horizon}")
+            raise ValueError(
+                f"SOP_FORECAST_HORIZON must be a positive number of months, got {horizon}"
+            )
         return cls(data_dir, landing_dir, first_month, horizon)
 
 

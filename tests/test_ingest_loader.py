@@ -78,7 +78,9 @@ def test_timestamps_with_offsets_are_converted_to_utc(tmp_path: Path) -> None:
 
 def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
     _write(tmp_path / "landing", "crm/quotas.csv", "rep_id,month\nR1,2025-01-01\n")
-    with pytest.raises(LandingFileError, match=r"crm/quotas.csv: missing required column\(s\) quota_amount"):
+    with pytest.raises(
+        LandingFileError, match=r"crm/quotas.csv: missing required column\(s\) quota_amount"
+    ):
         _load(tmp_path, "quotas")
 
 

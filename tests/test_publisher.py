@@ -26,9 +26,12 @@ def test_publish_writes_every_table_to_duckdb_and_parquet(tmp_path: Path) -> Non
 
     assert counts == dict.fromkeys(PUBLISHED_TABLES, 3)
     con = duckdb.connect(str(tmp_path / "published" / "sop.duckdb"), read_only=True)
-    tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'"
-    ).fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
     con.close()
     assert tables == set(PUBLISHED_TABLES)
     for name in PUBLISHED_TABLES:

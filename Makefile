@@ -1,0 +1,52 @@
+# Two commands set up everything on a fresh machine (python3, pip and make):
+#   make run   - virtual environment, install, demo data (if the landing folder is empty), monthly run
+#   make test  - virtual environment, install, lint and the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SCALE ?= 1
+SEED ?= 0
+MONTH ?=
+
+# Nothing waits on the network: no usage statistics from dbt or Dagster.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+
+.PHONY: install demo run test lint ui validate-defs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/sop demo --scale $(SCALE) --seed $(SEED)
+
+run: install
+	@landing=$${SOP_LANDING_DIR:-$${SOP_DATA_DIR:-data}/landing}; \
+	if [ ! -f "$$landing/supply/orders.csv" ] && [ ! -f "$$landing/supply/orders.parquet" ]; then \
+		$(VENV)/bin/sop demo --scale $(SCALE) --seed $(SEED); fi
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/sop run $(if $(MONTH),--month $(MONTH))
+
+test: install lint
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SOP_WAREHOUSE_PATH=$(CURDIR)/.lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros
+	rm -f $(CURDIR)/.lint.duckdb
+
+ui: install
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
+
+validate-defs: install
+	$(VENV)/bin/dagster definitions validate
+
+bench: install
+	$(PY) -m bench.run_scale
+
+clean:
+	rm -rf data .dagster_home/storage .dagster_home/history .dagster_home/logs dbt_project/target dbt_project/logs

@@ -1,0 +1,77 @@
+"""The `sop` command: `sop demo` writes demo landing data, `sop run` runs a month."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from orchestration.settings import Settings, parse_month
+
+# Nothing may wait on the network: no usage statistics from dbt or Dagster.
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from orchestration.demo import generate_demo_landing
+
+    landing = Path(args.landing) if args.landing else Settings.from_env().landing_dir
+    summary = generate_demo_landing(
+        landing,
+        scale=args.scale,
+        seed=args.seed,
+        end_month=parse_month(args.end_month) if args.end_month else None,
+        file_format=args.format,
+    )
+    total = sum(summary.row_counts.values())
+    print(f"Demo landing folder written to {landing} (history up to {summary.end_month:%Y-%m}):")
+    for name, rows in summary.row_counts.items():
+        print(f"  {name:<20} {rows:>10,} rows")
+    print(f"  {'total':<20} {total:>10,} rows")
+    if summary.bad_rows:
+        print(f"  ({len(summary.bad_rows)} deliberately malformed rows, to show quarantine)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.ingest_loader import LandingFileError
+    from orchestration.monthly_run import run_month
+
+    settings = Settings.from_env()
+    try:
+        month = parse_month(args.month) if args.month else None
+        report = run_month(settings, month)
+    except (LandingFileError, ValueError) as exc:
+        print(f"S&OP run not started: {exc}", file=sys.stderr)
+        return 2
+    print(report.render())
+    return 0 if report.success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sop", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="write a realistic demo landing folder")
+    demo.add_argument("--scale", type=float, default=1.0, help="1 = ~50 reps, 200 SKUs, 36 months")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--landing", help="target folder (default: $SOP_LANDING_DIR)")
+    demo.add_argument("--end-month", help="last month of history, YYYY-MM (default: last month)")
+    demo.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser("run", help="run the monthly S&OP graph for one month")
+    run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

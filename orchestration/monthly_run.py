@@ -1,0 +1,189 @@
+"""`sop run`: materialize the monthly graph for one partition in-process, then summarise it.
+
+It executes the same job the UI and the schedule use, so a run from the
+command line and a scheduled run cannot differ.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.definitions import build_definitions
+from orchestration.ingest_loader import LandingFileError, find_landing_file
+from orchestration.landing_contract import LANDING_BY_NAME
+from orchestration.publisher import PUBLISHED_TABLES
+from orchestration.schedules import MONTHLY_JOB_NAME
+from orchestration.settings import Settings
+
+STEP_END_EVENTS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+
+
+@dataclass
+class RunReport:
+    """What `sop run` prints: outcome, reason, timings, checks and published row counts."""
+
+    month: date
+    success: bool
+    elapsed_seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    failure_reason: str = ""
+    published_counts: dict[str, int] = field(default_factory=dict)
+    settings: Settings | None = None
+
+    def render(self) -> str:
+        status = "SUCCEEDED" if self.success else "FAILED"
+        as_of = _month_end(self.month)
+        lines = [
+            f"S&OP run for {self.month:%Y-%m} (as of {as_of}) {status} "
+            f"in {self.elapsed_seconds:.1f} s"
+        ]
+        if not self.success:
+            lines.append(f"Reason: {self.failure_reason}")
+        if self.stage_seconds:
+            stages = ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
+            lines.append(f"Time by stage: {stages}")
+        lines.append(f"Checks: {self.checks_passed} passed, {len(self.checks_failed)} failed")
+        lines.extend(f"  failed: {name}" for name in self.checks_failed)
+        if self.published_counts and self.settings:
+            lines.append(
+                f"Published tables ({self.settings.published_db_path}, schema marts; "
+                f"Parquet under {self.settings.published_dir / 'parquet'}):"
+            )
+            width = max(len(n) for n in self.published_counts)
+            lines.extend(f"  {n:<{width}}  {c:>10,} rows" for n, c in self.published_counts.items())
+        return "\n".join(lines)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def default_run_month(landing_dir: Path) -> date:
+    """The last complete calendar month of the data (orders and activities)."""
+    latest = []
+    for name, column in (("orders", "order_date"), ("activities", "activity_at")):
+        path = find_landing_file(landing_dir, LANDING_BY_NAME[name])
+        reader = "read_csv(?, all_varchar = true)" if path.suffix == ".csv" else "read_parquet(?)"
+        value = duckdb.sql(
+            f"select max(try_cast(cast({column} as varchar) as date)) from {reader}",
+            params=[str(path)],
+        ).fetchone()[0]
+        if value is not None:
+            latest.append(value)
+    if not latest:
+        raise LandingFileError(f"no dated orders or activities in {landing_dir}")
+    newest = max(latest)
+    if _month_end(newest) == newest:
+        return newest.replace(day=1)
+    return (newest.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _instance() -> dg.DagsterInstance:
+    """The instance in DAGSTER_HOME (runs then show in `dagster dev`), else an ephemeral one."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def _stage_names(defs: dg.Definitions) -> dict[str, str]:
+    """Op name -> the stage (asset group) it belongs to, for timings."""
+    names: dict[str, str] = {}
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        groups = sorted(set(assets_def.group_names_by_key.values()))
+        if assets_def.node_def is not None and groups:
+            names[assets_def.node_def.name] = "+".join(groups)
+    return names
+
+
+def _stage_timings(
+    instance: dg.DagsterInstance, run_id: str, stages: dict[str, str]
+) -> dict[str, float]:
+    started: dict[str, float] = {}
+    totals: dict[str, float] = defaultdict(float)
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in STEP_END_EVENTS and event.step_key in started:
+            op = event.step_key.split("[")[0]
+            stage = stages.get(op, "quality" if "check" in op or op.startswith("gx_") else op)
+            totals[stage] += entry.timestamp - started[event.step_key]
+    return dict(totals)
+
+
+def _failure_reason(result: dg.ExecuteInProcessResult, failed_checks: list[str]) -> str:
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            message = (
+                (error.cause.message if error and error.cause else error.message) if error else ""
+            )
+            message = message.strip().splitlines()[-1] if message.strip() else "unknown error"
+            return (
+                f"step {event.step_key} failed: {message}. The steps after it did not run and "
+                "the published tables were left as they were."
+            )
+    if failed_checks:
+        return (
+            f"blocking check(s) failed: {', '.join(failed_checks)}. The assets that depend on "
+            "them did not run and the published tables were left as they were."
+        )
+    return "the run did not succeed; see the Dagster event log."
+
+
+def run_month(settings: Settings, month: date | None = None) -> RunReport:
+    """Run the monthly job for `month` (default: the last complete month of the data)."""
+    started = time.perf_counter()
+    month = month or default_run_month(settings.landing_dir)
+    if month < settings.first_month:
+        raise ValueError(
+            f"{month:%Y-%m} is before SOP_FIRST_MONTH ({settings.first_month:%Y-%m}); "
+            "set SOP_FIRST_MONTH earlier to run it"
+        )
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    instance = _instance()
+    result = job.execute_in_process(
+        partition_key=month.isoformat(), instance=instance, raise_on_error=False
+    )
+    evaluations = result.get_asset_check_evaluations()
+    failed = sorted(
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+    )
+    report = RunReport(
+        month=month,
+        success=result.success,
+        elapsed_seconds=time.perf_counter() - started,
+        stage_seconds=_stage_timings(instance, result.run_id, _stage_names(defs)),
+        checks_passed=sum(e.passed for e in evaluations),
+        checks_failed=failed,
+        settings=settings,
+    )
+    if not result.success:
+        report.failure_reason = _failure_reason(result, failed)
+    elif settings.published_db_path.exists():
+        report.published_counts = published_row_counts(settings.published_db_path)
+    return report
+
+
+def published_row_counts(path: Path) -> dict[str, int]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            for name in PUBLISHED_TABLES
+        }
+    finally:
+        con.close()

@@ -1,0 +1,45 @@
+"""The `sop` resource: paths and run settings shared by every asset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration import warehouse
+from orchestration.settings import Settings, parse_month
+
+
+class SopResource(dg.ConfigurableResource):
+    """Where the landing folder, the warehouse and the published outputs live."""
+
+    data_dir: str
+    landing_dir: str
+    first_month: str
+    forecast_horizon: int = 18
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SopResource:
+        return cls(
+            data_dir=str(settings.data_dir),
+            landing_dir=str(settings.landing_dir),
+            first_month=settings.first_month.isoformat(),
+            forecast_horizon=settings.forecast_horizon,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            data_dir=Path(self.data_dir),
+            landing_dir=Path(self.landing_dir),
+            first_month=parse_month(self.first_month),
+            forecast_horizon=self.forecast_horizon,
+        )
+
+    @contextmanager
+    def warehouse(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(self.settings.warehouse_path, read_only=read_only) as con:
+            yield con

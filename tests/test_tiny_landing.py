@@ -1,0 +1,131 @@
+"""The real monthly job (Dagster + dbt + DuckDB + GX + sktime) on a hand-built landing folder.
+
+Expected numbers are computed by hand from tests/fixtures/tiny_landing for the
+run month 2025-06 (as-of date 2025-06-30); the comments in the fixture files
+say where each number comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.monthly_run import RunReport, run_month
+from tests.conftest import TINY_LANDING, copy_landing, make_settings
+
+RUN_MONTH = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunReport, Path]:
+    data_dir = tmp_path_factory.mktemp("tiny")
+    landing = copy_landing(TINY_LANDING, data_dir / "landing")
+    report = run_month(make_settings(data_dir, landing), RUN_MONTH)
+    assert report.success, report.render()
+    return report, data_dir / "published" / "sop.duckdb"
+
+
+def _published(path: Path, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_quota_attainment_by_rep_and_month(tiny_run) -> None:
+    _, published = tiny_run
+    rows = _published(
+        published,
+        "select member_id, period_start, quota_amount, bookings_amount, attainment "
+        "from marts.fct_quota_attainment where level = 'rep' and period_type = 'month' "
+        "order by member_id, period_start",
+    )
+    expected = [
+        ("R1", date(2025, 4, 1), 1000.0, 600.0, 0.6),  # O1
+        ("R1", date(2025, 5, 1), 0.0, 250.0, None),  # zero quota: attainment null
+        ("R1", date(2025, 6, 1), 2000.0, 1500.0, 0.75),  # O2; O3 lost; O4 closes in July
+        ("R2", date(2025, 5, 1), 500.0, 0.0, 0.0),
+        ("R2", date(2025, 6, 1), None, 300.0, None),  # O5; no quota row: attainment null
+    ]
+    actual = [
+        (
+            r.member_id,
+            pd.Timestamp(r.period_start).date(),
+            None if pd.isna(r.quota_amount) else float(r.quota_amount),
+            float(r.bookings_amount),
+            None if pd.isna(r.attainment) else round(float(r.attainment), 10),
+        )
+        for r in rows.itertuples()
+    ]
+    assert actual == expected
+
+
+def test_demand_history_is_zero_filled_and_cut_at_the_as_of_date(tiny_run) -> None:
+    _, published = tiny_run
+    rows = _published(
+        published,
+        "select product_id, region, month, quantity, net_amount from marts.fct_demand_history "
+        "order by product_id, region, month",
+    )
+    actual = [
+        (
+            r.product_id,
+            r.region,
+            pd.Timestamp(r.month).date(),
+            float(r.quantity),
+            float(r.net_amount),
+        )
+        for r in rows.itertuples()
+    ]
+    assert actual == [
+        ("P1", "APAC", date(2025, 6, 1), 3.0, 30.0),
+        ("P1", "EMEA", date(2025, 3, 1), 15.0, 150.0),
+        ("P1", "EMEA", date(2025, 4, 1), 0.0, 0.0),
+        ("P1", "EMEA", date(2025, 5, 1), 7.0, 70.0),
+        ("P1", "EMEA", date(2025, 6, 1), 0.0, 0.0),
+        ("P2", "EMEA", date(2025, 4, 1), 2.0, 40.0),
+        ("P2", "EMEA", date(2025, 5, 1), 0.0, 0.0),
+        ("P2", "EMEA", date(2025, 6, 1), 0.0, 0.0),
+    ]
+
+
+def test_forecast_and_plan_cover_the_horizon_and_add_up(tiny_run) -> None:
+    _, published = tiny_run
+    forecast = _published(published, "select * from marts.fct_demand_forecast")
+    assert set(forecast["run_month"].map(lambda d: pd.Timestamp(d).date())) == {RUN_MONTH}
+    # P1 and P2 have history; P3 launched in June with no orders by the as-of date.
+    assert set(forecast["product_id"]) == {"P1", "P2"}
+    months = sorted(forecast["target_month"].map(lambda d: pd.Timestamp(d).date()).unique())
+    assert months[0] == date(2025, 7, 1) and months[-1] == date(2026, 12, 1) and len(months) == 18
+    regions = forecast[forecast["region"] != "ALL"].groupby(["product_id", "target_month"])
+    totals = forecast[forecast["region"] == "ALL"].set_index(["product_id", "target_month"])
+    pd.testing.assert_series_equal(
+        regions["forecast_qty"].sum().sort_index(),
+        totals["forecast_qty"].sort_index(),
+        check_names=False,
+    )
+    assert (forecast["lower_80"] <= forecast["forecast_qty"]).all()
+    assert (forecast["forecast_qty"] <= forecast["upper_80"]).all()
+
+    plan = _published(published, "select * from marts.fct_demand_plan")
+    assert len(plan) == 2 * 18
+    merged = plan.merge(totals.reset_index(), on=["product_id", "target_month"])
+    assert (merged["statistical_qty"] == merged["forecast_qty"]).all()
+    assert (merged["consensus_qty"] == merged["statistical_qty"] + merged["override_qty"]).all()
+
+
+def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
+    report, published = tiny_run
+    results = _published(published, "select * from marts.dq_check_results")
+    assert report.checks_failed == []
+    assert results["passed"].all()
+    assert "gx_raw_orders" in set(results["check_name"])
+    assert results["check_name"].str.startswith("dbt_").sum() >= 10
+    assert set(results["severity"]) <= {"error", "warn"}
+    assert _published(published, "select count(*) as n from marts.dq_quarantine")["n"][0] == 0
+    assert set(report.stage_seconds) >= {"ingest", "forecasting", "planning", "publish"}
