@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
         month = parse_month(args.month) if args.month else None
-        report = run_month(settings, month)
+        report = run_month(settings, month, verbose=args.verbose)
     except (LandingFileError, ValueError) as exc:
         print(f"S&OP run not started: {exc}", file=sys.stderr)
         return 2
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the monthly S&OP graph for one month")
     run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")
+    run.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
     run.set_defaults(handler=_run)
     return parser
 

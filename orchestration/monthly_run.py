@@ -6,6 +6,7 @@ command line and a scheduled run cannot differ.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import defaultdict
@@ -24,6 +25,8 @@ from orchestration.schedules import MONTHLY_JOB_NAME
 from orchestration.settings import Settings
 
 STEP_END_EVENTS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+# Stages in the order data flows through them, for the timing line of the summary.
+STAGE_ORDER = ("ingest", "quality", "dbt", "forecasting", "planning", "publish")
 
 
 @dataclass
@@ -39,6 +42,7 @@ class RunReport:
     failure_reason: str = ""
     published_counts: dict[str, int] = field(default_factory=dict)
     settings: Settings | None = None
+    log_path: Path | None = None
 
     def render(self) -> str:
         status = "SUCCEEDED" if self.success else "FAILED"
@@ -61,6 +65,8 @@ class RunReport:
             )
             width = max(len(n) for n in self.published_counts)
             lines.extend(f"  {n:<{width}}  {c:>10,} rows" for n, c in self.published_counts.items())
+        if self.log_path:
+            lines.append(f"dbt log of this run: {self.log_path} (or run with --verbose)")
         return "\n".join(lines)
 
 
@@ -96,12 +102,20 @@ def _instance() -> dg.DagsterInstance:
 
 
 def _stage_names(defs: dg.Definitions) -> dict[str, str]:
-    """Op name -> the stage (asset group) it belongs to, for timings."""
+    """Op name -> the stage it belongs to, for timings: its asset group, checks under quality,
+    and the dbt op (staging, intermediate and marts in one `dbt build`) under `dbt`."""
     names: dict[str, str] = {}
     for assets_def in defs.resolve_asset_graph().assets_defs:
-        groups = sorted(set(assets_def.group_names_by_key.values()))
-        if assets_def.node_def is not None and groups:
-            names[assets_def.node_def.name] = "+".join(groups)
+        if assets_def.node_def is None:
+            continue
+        groups = set(assets_def.group_names_by_key.values())
+        if not groups:
+            stage = "quality"
+        elif len(groups) == 1:
+            stage = groups.pop()
+        else:
+            stage = "dbt"
+        names[assets_def.node_def.name] = stage
     return names
 
 
@@ -117,10 +131,10 @@ def _stage_timings(
         if event.event_type_value == "STEP_START":
             started[event.step_key] = entry.timestamp
         elif event.event_type_value in STEP_END_EVENTS and event.step_key in started:
-            op = event.step_key.split("[")[0]
-            stage = stages.get(op, "quality" if "check" in op or op.startswith("gx_") else op)
+            stage = stages.get(event.step_key, event.step_key)
             totals[stage] += entry.timestamp - started[event.step_key]
-    return dict(totals)
+    order = {name: i for i, name in enumerate(STAGE_ORDER)}
+    return dict(sorted(totals.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _failure_reason(result: dg.ExecuteInProcessResult, failed_checks: list[str]) -> str:
@@ -143,8 +157,12 @@ def _failure_reason(result: dg.ExecuteInProcessResult, failed_checks: list[str])
     return "the run did not succeed; see the Dagster event log."
 
 
-def run_month(settings: Settings, month: date | None = None) -> RunReport:
-    """Run the monthly job for `month` (default: the last complete month of the data)."""
+def run_month(settings: Settings, month: date | None = None, verbose: bool = False) -> RunReport:
+    """Run the monthly job for `month` (default: the last complete month of the data).
+
+    Dagster's and dbt's logs go to the console only when `verbose`; they are
+    always in the run's event log (the Dagster UI when DAGSTER_HOME is set).
+    """
     started = time.perf_counter()
     month = month or default_run_month(settings.landing_dir)
     if month < settings.first_month:
@@ -155,9 +173,22 @@ def run_month(settings: Settings, month: date | None = None) -> RunReport:
     defs = build_definitions(settings)
     job = defs.resolve_job_def(MONTHLY_JOB_NAME)
     instance = _instance()
-    result = job.execute_in_process(
-        partition_key=month.isoformat(), instance=instance, raise_on_error=False
-    )
+    log_path = settings.data_dir / "logs" / f"run-{month:%Y-%m}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if not verbose:
+            # dagster-dbt echoes dbt's log to stdout; keep it in a file instead.
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w"))))
+        result = job.execute_in_process(
+            partition_key=month.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config={
+                "loggers": {
+                    "console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}
+                }
+            },
+        )
     evaluations = result.get_asset_check_evaluations()
     failed = sorted(
         f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
@@ -170,6 +201,7 @@ def run_month(settings: Settings, month: date | None = None) -> RunReport:
         checks_passed=sum(e.passed for e in evaluations),
         checks_failed=failed,
         settings=settings,
+        log_path=None if verbose else log_path,
     )
     if not result.success:
         report.failure_reason = _failure_reason(result, failed)
