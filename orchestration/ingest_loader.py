@@ -107,6 +107,8 @@ def load_landing_file(
     """Load `spec`'s file into `raw.<name>` and its bad rows into the quarantine table."""
     path = find_landing_file(landing_dir, spec)
     source_file = str(path.relative_to(landing_dir))
+    # Offsets convert to UTC only if the session is in UTC, whatever the machine's zone.
+    con.execute("set TimeZone = 'UTC'")
     _read_as_text(con, path)
     present = [row[0] for row in con.execute("describe _landing").fetchall()]
     missing = [name for name in spec.column_names if name not in present]
