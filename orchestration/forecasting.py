@@ -4,12 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from models.forecasting import forecast_demand
-from orchestration.partitions import (
-    ONE_MONTH_PER_RUN,
-    WAREHOUSE_POOL,
-    monthly_partitions,
-    run_month,
-)
+from orchestration.partitions import run_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 from orchestration.warehouse import replace_rows
@@ -23,13 +18,11 @@ def to_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def build_forecasting_defs(settings: Settings) -> dg.Definitions:
-    @dg.asset(
+    @warehouse_asset(
+        settings,
         key=dg.AssetKey(["forecasting", "fct_demand_forecast"]),
         group_name="forecasting",
         deps=[dg.AssetKey(["marts", "fct_demand_history"]), dg.AssetKey(["marts", "dim_products"])],
-        partitions_def=monthly_partitions(settings),
-        pool=WAREHOUSE_POOL,
-        backfill_policy=ONE_MONTH_PER_RUN,
         kinds={"python", "sktime", "duckdb"},
         description=(
             "Monthly demand forecast per product and region (region 'ALL' = product total, "

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES, LandingFile
-from orchestration.partitions import ONE_MONTH_PER_RUN, WAREHOUSE_POOL, monthly_partitions
+from orchestration.partitions import warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 
@@ -13,13 +13,11 @@ def raw_asset_key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", name])
 
 
-def _raw_asset(spec: LandingFile, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
+def _raw_asset(spec: LandingFile, settings: Settings) -> dg.AssetsDefinition:
+    @warehouse_asset(
+        settings,
         key=raw_asset_key(spec.name),
         group_name="ingest",
-        partitions_def=partitions_def,
-        pool=WAREHOUSE_POOL,
-        backfill_policy=ONE_MONTH_PER_RUN,
         kinds={"duckdb", "csv"},
         description=(
             f"Landing file {spec.relative_stem}.csv (or .parquet) loaded into raw.{spec.name} "
@@ -47,5 +45,4 @@ def _raw_asset(spec: LandingFile, partitions_def: dg.PartitionsDefinition) -> dg
 
 
 def build_ingest_defs(settings: Settings) -> dg.Definitions:
-    partitions_def = monthly_partitions(settings)
-    return dg.Definitions(assets=[_raw_asset(spec, partitions_def) for spec in LANDING_FILES])
+    return dg.Definitions(assets=[_raw_asset(spec, settings) for spec in LANDING_FILES])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -19,6 +21,20 @@ ONE_MONTH_PER_RUN = dg.BackfillPolicy.multi_run(1)
 def monthly_partitions(settings: Settings) -> dg.MonthlyPartitionsDefinition:
     """Partitions from `SOP_FIRST_MONTH` to the last complete month (a month is run once closed)."""
     return dg.MonthlyPartitionsDefinition(start_date=settings.first_month.isoformat(), end_offset=0)
+
+
+def warehouse_asset(settings: Settings, **asset_kwargs: Any) -> Callable[..., dg.AssetsDefinition]:
+    """`dg.asset` for an asset of the monthly run that uses the warehouse.
+
+    It is monthly-partitioned, runs in the single-writer pool, and backfills
+    one month per run; keeping the three together means no asset forgets one.
+    """
+    return dg.asset(
+        partitions_def=monthly_partitions(settings),
+        pool=WAREHOUSE_POOL,
+        backfill_policy=ONE_MONTH_PER_RUN,
+        **asset_kwargs,
+    )
 
 
 def run_month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:

@@ -4,12 +4,7 @@ import dagster as dg
 
 from models.planning import consensus_demand_plan
 from orchestration.forecasting import DEMAND_FORECAST_TABLE, to_dates
-from orchestration.partitions import (
-    ONE_MONTH_PER_RUN,
-    WAREHOUSE_POOL,
-    monthly_partitions,
-    run_month,
-)
+from orchestration.partitions import run_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 from orchestration.warehouse import replace_rows
@@ -18,13 +13,11 @@ DEMAND_PLAN_TABLE = "planning.fct_demand_plan"
 
 
 def build_planning_defs(settings: Settings) -> dg.Definitions:
-    @dg.asset(
+    @warehouse_asset(
+        settings,
         key=dg.AssetKey(["planning", "fct_demand_plan"]),
         group_name="planning",
         deps=[dg.AssetKey(["forecasting", "fct_demand_forecast"])],
-        partitions_def=monthly_partitions(settings),
-        pool=WAREHOUSE_POOL,
-        backfill_policy=ONE_MONTH_PER_RUN,
         kinds={"python", "duckdb"},
         description=(
             "Consensus demand plan per product and target month: statistical forecast "

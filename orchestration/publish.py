@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.partitions import ONE_MONTH_PER_RUN, WAREHOUSE_POOL, monthly_partitions
+from orchestration.partitions import warehouse_asset
 from orchestration.publisher import PUBLISHED_TABLES, publish
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
@@ -21,13 +21,11 @@ def published_deps() -> list[dg.AssetKey]:
 
 
 def build_publish_defs(settings: Settings) -> dg.Definitions:
-    @dg.asset(
+    @warehouse_asset(
+        settings,
         key=dg.AssetKey(["publish", "published_marts"]),
         group_name="publish",
         deps=published_deps(),
-        partitions_def=monthly_partitions(settings),
-        pool=WAREHOUSE_POOL,
-        backfill_policy=ONE_MONTH_PER_RUN,
         kinds={"duckdb", "parquet"},
         description=(
             "Replaces published/sop.duckdb (schema marts) and published/parquet/<table>/ "

@@ -8,12 +8,7 @@ from orchestration.check_results import record_check_result
 from orchestration.ingest import raw_asset_key
 from orchestration.ingest_loader import LOAD_LOG_TABLE, QUARANTINE_TABLE
 from orchestration.landing_contract import LANDING_FILES
-from orchestration.partitions import (
-    ONE_MONTH_PER_RUN,
-    WAREHOUSE_POOL,
-    monthly_partitions,
-    run_month,
-)
+from orchestration.partitions import WAREHOUSE_POOL, run_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 
@@ -56,14 +51,12 @@ def _suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     return _check
 
 
-def _load_audit_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
+def _load_audit_asset(settings: Settings) -> dg.AssetsDefinition:
+    @warehouse_asset(
+        settings,
         key=dg.AssetKey(["quality", "load_audit"]),
         group_name="quality",
         deps=[raw_asset_key(spec.name) for spec in LANDING_FILES],
-        partitions_def=partitions_def,
-        pool=WAREHOUSE_POOL,
-        backfill_policy=ONE_MONTH_PER_RUN,
         kinds={"duckdb"},
         description=(
             "Proves that nothing was lost at ingest: for every landing file, rows read = rows "
@@ -103,8 +96,7 @@ def _load_audit_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefin
 
 
 def build_quality_defs(settings: Settings) -> dg.Definitions:
-    partitions_def = monthly_partitions(settings)
     return dg.Definitions(
-        assets=[_load_audit_asset(partitions_def)],
+        assets=[_load_audit_asset(settings)],
         asset_checks=[_suite_check(suite) for suite in list_suites()],
     )
