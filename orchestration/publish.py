@@ -2,13 +2,15 @@
 
 import dagster as dg
 
-from orchestration.partitions import warehouse_asset
-from orchestration.publisher import PUBLISHED_TABLES, publish
+from orchestration.partitions import partition_month, warehouse_asset
+from orchestration.publisher import PUBLISHED_TABLES, publish, published_run_month
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 
-# The assets that produce each published relation: "raw/.." never, quality tables come
-# from ingest and checks, so the audit asset stands for them.
+PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "published_marts"])
+
+# The quarantine is written at ingest and check results by every check; the load
+# audit runs after all ingest assets, so depending on it orders publish after them.
 _SOURCE_ASSETS = {
     "quality.quarantine": ["quality", "load_audit"],
     "quality.check_results": ["quality", "load_audit"],
@@ -23,7 +25,7 @@ def published_deps() -> list[dg.AssetKey]:
 def build_publish_defs(settings: Settings) -> dg.Definitions:
     @warehouse_asset(
         settings,
-        key=dg.AssetKey(["publish", "published_marts"]),
+        key=PUBLISH_ASSET_KEY,
         group_name="publish",
         deps=published_deps(),
         kinds={"duckdb", "parquet"},
@@ -35,12 +37,22 @@ def build_publish_defs(settings: Settings) -> dg.Definitions:
     def published_marts(
         context: dg.AssetExecutionContext, sop: SopResource
     ) -> dg.MaterializeResult:
-        counts = publish(sop.settings.warehouse_path, sop.settings.published_dir)
+        month = partition_month(context)
+        newer = published_run_month(sop.settings.published_dir)
+        if newer is not None and newer > month:
+            reason = (
+                f"the published tables are as of {newer:%Y-%m}, newer than this run "
+                f"({month:%Y-%m}); re-run {newer:%Y-%m} (or later) to publish again"
+            )
+            context.log.warning(reason)
+            return dg.MaterializeResult(metadata={"published": False, "reason": reason})
+        counts = publish(sop.settings.warehouse_path, sop.settings.published_dir, month)
         empty = sorted(name for name, rows in counts.items() if rows == 0)
         if empty:
             context.log.warning(f"published tables with no rows: {', '.join(empty)}")
         return dg.MaterializeResult(
             metadata={
+                "published": True,
                 "path": dg.MetadataValue.path(str(sop.settings.published_db_path)),
                 "parquet": dg.MetadataValue.path(str(sop.settings.published_dir / "parquet")),
                 "row_counts": dg.MetadataValue.json(counts),

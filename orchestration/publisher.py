@@ -5,7 +5,9 @@ run writes a brand-new DuckDB file and a brand-new Parquet folder and then
 swaps each into place with an atomic rename (the file) and an atomic symlink
 replacement (the folder). A reader holding the old file keeps reading it.
 The file is written in a storage format that DuckDB 1.4+ clients (the
-drivers bundled in BI tools) can open.
+drivers bundled in BI tools) can open. `marts.published_run` says which run
+month the tables are as of, so an older month re-run later (a backfill)
+never replaces the tables of a newer one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -33,12 +36,28 @@ PUBLISHED_TABLES: dict[str, str] = {
 }
 
 STORAGE_VERSION = "v1.4.0"
+RUN_TABLE = "published_run"
 
 
-def publish(warehouse_path: Path, published_dir: Path) -> dict[str, int]:
+def published_run_month(published_dir: Path) -> date | None:
+    """The run month of the tables now published, None if nothing is published yet."""
+    path = published_dir / "sop.duckdb"
+    if not path.exists():
+        return None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute(f"select max(run_month) from marts.{RUN_TABLE}").fetchone()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return row[0]
+
+
+def publish(warehouse_path: Path, published_dir: Path, run_month: date) -> dict[str, int]:
     """Copy every published table out of the warehouse; returns row counts by table."""
     published_dir.mkdir(parents=True, exist_ok=True)
-    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
     db_tmp = published_dir / f".sop.duckdb.{stamp}.tmp"
     parquet_version = published_dir / f".parquet-{stamp}"
     counts: dict[str, int] = {}
@@ -55,6 +74,11 @@ def publish(warehouse_path: Path, published_dir: Path) -> dict[str, int]:
                 f"copy pub.marts.{name} to '{parquet_version / name / f'{name}.parquet'}' "
                 "(format parquet)"
             )
+        con.execute(
+            f"create table pub.marts.{RUN_TABLE} as "
+            "select cast(? as date) as run_month, current_timestamp as published_at",
+            [run_month],
+        )
         con.execute("detach pub")
     except Exception:
         db_tmp.unlink(missing_ok=True)
