@@ -51,18 +51,27 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
     return present[0]
 
 
+def _reader(path: Path) -> str:
+    if path.suffix == ".csv":
+        return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
+    return "read_parquet(?)"
+
+
+def count_records(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Data records in a landing file, counted by reading it again (the audit's own count)."""
+    return con.execute(f"select count(*) from {_reader(path)}", [str(path)]).fetchone()[0]
+
+
 def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read the file into temp table `_landing`, every column as text, in file order."""
-    if path.suffix == ".csv":
-        source = "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
-    else:
-        source = "read_parquet(?)"
     try:
         con.execute(
-            f"create or replace temp table _landing_in as select * from {source}", [str(path)]
+            f"create or replace temp table _landing_in as select * from {_reader(path)}",
+            [str(path)],
         )
     except duckdb.Error as exc:
-        raise LandingFileError(f"{path}: cannot be read: {exc}") from None
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LandingFileError(f"{path.parent.name}/{path.name} cannot be read: {detail}") from None
     # Names are compared trimmed and case-insensitively; values become trimmed text.
     columns = [row[0] for row in con.execute("describe _landing_in").fetchall()]
     selects = [
@@ -145,7 +154,8 @@ def load_landing_file(
             f"select {typed}{extra_sql}, _source_row from _checked where _reason = '' "
             "order by _source_row"
         )
-        con.execute(f"delete from {QUARANTINE_TABLE} where source_file = ?", [source_file])
+        # By table, not file: a file that switched from CSV to Parquet leaves no stale rows.
+        con.execute(f"delete from {QUARANTINE_TABLE} where table_name = ?", [f"raw.{spec.name}"])
         con.execute(
             f"insert into {QUARANTINE_TABLE} "
             "select ?, _source_row, ?, _bad_column, _reason, "

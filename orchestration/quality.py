@@ -6,9 +6,9 @@ import pandas as pd
 from expectations import SuiteFile, list_suites, run_suite
 from orchestration.check_results import record_check_result
 from orchestration.ingest import raw_asset_key
-from orchestration.ingest_loader import LOAD_LOG_TABLE, QUARANTINE_TABLE
+from orchestration.ingest_loader import QUARANTINE_TABLE, count_records, find_landing_file
 from orchestration.landing_contract import LANDING_FILES
-from orchestration.partitions import WAREHOUSE_POOL, run_month, warehouse_asset
+from orchestration.partitions import WAREHOUSE_POOL, partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 
@@ -30,7 +30,7 @@ def _suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
             outcome = run_suite(suite, frame)
             record_check_result(
                 con,
-                run_month(context),
+                partition_month(context),
                 f"gx_{suite.name}",
                 suite.table,
                 suite.severity,
@@ -59,34 +59,36 @@ def _load_audit_asset(settings: Settings) -> dg.AssetsDefinition:
         deps=[raw_asset_key(spec.name) for spec in LANDING_FILES],
         kinds={"duckdb"},
         description=(
-            "Proves that nothing was lost at ingest: for every landing file, rows read = rows "
-            "in raw + rows in quality.quarantine. Fails the run if the books do not balance."
+            "Proves that nothing was lost at ingest: for every landing file, the records in the "
+            "file (counted again here) = rows in raw + rows in quality.quarantine. Fails the "
+            "run if the books do not balance."
         ),
     )
     def load_audit(context: dg.AssetExecutionContext, sop: SopResource) -> dg.MaterializeResult:
         counted = []
         with sop.warehouse(read_only=True) as con:
-            log = con.execute(f"select * from {LOAD_LOG_TABLE} order by source_file").df()
-            for row in log.itertuples():
-                in_raw = con.execute(f"select count(*) from {row.table_name}").fetchone()[0]
+            for spec in LANDING_FILES:
+                path = find_landing_file(sop.settings.landing_dir, spec)
+                in_raw = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
                 quarantined = con.execute(
-                    f"select count(*) from {QUARANTINE_TABLE} where source_file = ?",
-                    [row.source_file],
+                    f"select count(*) from {QUARANTINE_TABLE} where table_name = ?",
+                    [f"raw.{spec.name}"],
                 ).fetchone()[0]
-                counted.append((row.source_file, row.rows_read, in_raw, quarantined))
+                rows_read = count_records(con, path)
+                counted.append((spec.relative_stem, rows_read, in_raw, quarantined))
         audit = pd.DataFrame(
-            counted, columns=["source_file", "rows_read", "rows_in_raw", "rows_quarantined"]
+            counted, columns=["landing_file", "rows_in_file", "rows_in_raw", "rows_quarantined"]
         )
-        unbalanced = audit[audit.rows_read != audit.rows_in_raw + audit.rows_quarantined]
+        unbalanced = audit[audit.rows_in_file != audit.rows_in_raw + audit.rows_quarantined]
         if not unbalanced.empty:
             raise dg.Failure(
-                "rows were lost at ingest (rows read != rows in raw + rows quarantined): "
+                "rows were lost at ingest (rows in file != rows in raw + rows quarantined): "
                 + unbalanced.to_string(index=False)
             )
         return dg.MaterializeResult(
             metadata={
                 "files": len(audit),
-                "rows_read": int(audit.rows_read.sum()),
+                "rows_in_files": int(audit.rows_in_file.sum()),
                 "rows_quarantined": int(audit.rows_quarantined.sum()),
                 "audit": dg.MetadataValue.md(audit.to_markdown(index=False)),
             }

@@ -114,3 +114,22 @@ def test_header_names_are_matched_trimmed_and_case_insensitively(tmp_path: Path)
     result, raw, _ = _load(tmp_path, "quotas")
     assert result.rows_loaded == 1
     assert float(raw["quota_amount"][0]) == 1500.50
+
+
+def test_switching_a_file_from_csv_to_parquet_leaves_no_stale_quarantine(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    _write(landing, "supply/capacity.csv", "resource_id,month,available_hours\nR1,2025-01-01,x\n")
+    _load(tmp_path, "capacity")
+    (landing / "supply" / "capacity.csv").unlink()
+    duckdb.sql(
+        "select 'R1' as resource_id, date '2025-01-01' as month, 10.0 as available_hours"
+    ).write_parquet(str(landing / "supply" / "capacity.parquet"))
+    result, _, quarantine = _load(tmp_path, "capacity")
+    assert (result.source_file, result.rows_quarantined) == ("supply/capacity.parquet", 0)
+    assert quarantine.empty
+
+
+def test_an_unreadable_file_is_named_in_one_line(tmp_path: Path) -> None:
+    _write(tmp_path / "landing", "crm/quotas.csv", "")
+    with pytest.raises(LandingFileError, match=r"^quotas.csv cannot be read: |^crm/quotas.csv"):
+        _load(tmp_path, "quotas")
