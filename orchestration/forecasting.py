@@ -3,24 +3,21 @@
 import dagster as dg
 import pandas as pd
 
-from models.forecasting import forecast_demand
-from orchestration.partitions import run_month, warehouse_asset
+from models.forecasting import forecast_demand, forecast_problems
+from orchestration.check_results import record_check_result
+from orchestration.partitions import WAREHOUSE_POOL, partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-from orchestration.warehouse import replace_rows
+from orchestration.warehouse import replace_rows, to_dates
 
 DEMAND_FORECAST_TABLE = "forecasting.fct_demand_forecast"
-
-
-def to_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Month columns are stored as DATE (SPEC: months are dates on the first day)."""
-    return frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in columns})
+DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
 
 
 def build_forecasting_defs(settings: Settings) -> dg.Definitions:
     @warehouse_asset(
         settings,
-        key=dg.AssetKey(["forecasting", "fct_demand_forecast"]),
+        key=DEMAND_FORECAST_KEY,
         group_name="forecasting",
         deps=[dg.AssetKey(["marts", "fct_demand_history"]), dg.AssetKey(["marts", "dim_products"])],
         kinds={"python", "sktime", "duckdb"},
@@ -33,7 +30,7 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
     def fct_demand_forecast(
         context: dg.AssetExecutionContext, sop: SopResource
     ) -> dg.MaterializeResult:
-        month = run_month(context)
+        month = partition_month(context)
         with sop.warehouse(read_only=True) as con:
             history = con.execute(
                 "select product_id, region, month, quantity from marts.fct_demand_history"
@@ -61,4 +58,39 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             }
         )
 
-    return dg.Definitions(assets=[fct_demand_forecast])
+    @dg.asset_check(
+        asset=DEMAND_FORECAST_KEY,
+        name="forecast_contract",
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+        description=(
+            "The run's forecast keeps its contract: unique key, every series covers exactly "
+            "the horizon, product totals equal the sum of their regions, 0 <= lower_80 <= "
+            "forecast <= upper_80. Blocks planning and publish when it fails."
+        ),
+    )
+    def forecast_contract(
+        context: dg.AssetCheckExecutionContext, sop: SopResource
+    ) -> dg.AssetCheckResult:
+        month = partition_month(context)
+        with sop.warehouse() as con:
+            forecast = con.execute(
+                f"select * from {DEMAND_FORECAST_TABLE} where run_month = ?", [month]
+            ).df()
+            problems = forecast_problems(forecast, sop.forecast_horizon)
+            observed = "; ".join(problems) or (
+                f"all invariants hold on {len(forecast)} rows "
+                f"({forecast.groupby(['product_id', 'region']).ngroups} series)"
+            )
+            record_check_result(
+                con,
+                month,
+                "forecast_contract",
+                DEMAND_FORECAST_TABLE,
+                "error",
+                not problems,
+                observed,
+            )
+        return dg.AssetCheckResult(passed=not problems, metadata={"observed": observed})
+
+    return dg.Definitions(assets=[fct_demand_forecast], asset_checks=[forecast_contract])

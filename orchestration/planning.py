@@ -3,11 +3,11 @@
 import dagster as dg
 
 from models.planning import consensus_demand_plan
-from orchestration.forecasting import DEMAND_FORECAST_TABLE, to_dates
-from orchestration.partitions import run_month, warehouse_asset
+from orchestration.forecasting import DEMAND_FORECAST_TABLE
+from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-from orchestration.warehouse import replace_rows
+from orchestration.warehouse import replace_rows, to_dates
 
 DEMAND_PLAN_TABLE = "planning.fct_demand_plan"
 
@@ -27,7 +27,7 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
     def fct_demand_plan(
         context: dg.AssetExecutionContext, sop: SopResource
     ) -> dg.MaterializeResult:
-        month = run_month(context)
+        month = partition_month(context)
         with sop.warehouse(read_only=True) as con:
             forecast = con.execute(
                 f"select * from {DEMAND_FORECAST_TABLE} where run_month = ?", [month]

@@ -55,3 +55,8 @@ def replace_rows(
             raise
     finally:
         con.unregister("_incoming")
+
+
+def to_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Store month columns as DATE (SPEC: months are dates on their first day)."""
+    return frame.assign(**{c: pd.to_datetime(frame[c]).dt.date for c in columns})
