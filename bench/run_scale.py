@@ -22,7 +22,7 @@ import json, resource, sys, time
 from datetime import date
 from pathlib import Path
 from orchestration.demo import generate_demo_landing
-from orchestration.monthly_run import run_month
+from orchestration.monthly_run import run_monthly_job
 from orchestration.settings import Settings
 
 data_dir, scale = Path(sys.argv[1]), float(sys.argv[2])
@@ -32,7 +32,7 @@ summary = generate_demo_landing(
 )
 generated = time.perf_counter() - started
 settings = Settings(data_dir, data_dir / "landing", date(2020, 1, 1), 18)
-report = run_month(settings, summary.end_month)
+report = run_monthly_job(settings, summary.end_month)
 print(json.dumps({
     "scale": scale,
     "rows": sum(summary.row_counts.values()),

@@ -37,12 +37,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.ingest_loader import LandingFileError
-    from orchestration.monthly_run import run_month
+    from orchestration.monthly_run import run_monthly_job
 
     settings = Settings.from_env()
     try:
         month = parse_month(args.month) if args.month else None
-        report = run_month(settings, month, verbose=args.verbose)
+        report = run_monthly_job(settings, month, verbose=args.verbose)
     except (LandingFileError, ValueError) as exc:
         print(f"S&OP run not started: {exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ from orchestration.partitions import (
     ONE_MONTH_PER_RUN,
     WAREHOUSE_POOL,
     monthly_partitions,
-    run_month,
+    partition_month,
 )
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
@@ -118,7 +118,7 @@ def build_dbt_defs(settings: Settings) -> dg.Definitions:
     )
     def sop_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, sop: SopResource):
         """`dbt build` for the run month: models, then their tests, in dependency order."""
-        month = run_month(context)
+        month = partition_month(context)
         dbt_vars = json.dumps({"as_of_month": month.isoformat()})
         tests: list[dg.AssetCheckResult] = []
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import duckdb
 from orchestration.definitions import build_definitions
 from orchestration.ingest_loader import LandingFileError, find_landing_file
 from orchestration.landing_contract import LANDING_BY_NAME
+from orchestration.publish import PUBLISH_ASSET_KEY
 from orchestration.publisher import PUBLISHED_TABLES
 from orchestration.schedules import MONTHLY_JOB_NAME
 from orchestration.settings import Settings
@@ -43,6 +45,7 @@ class RunReport:
     published_counts: dict[str, int] = field(default_factory=dict)
     settings: Settings | None = None
     log_path: Path | None = None
+    publish_note: str = ""
 
     def render(self) -> str:
         status = "SUCCEEDED" if self.success else "FAILED"
@@ -65,6 +68,8 @@ class RunReport:
             )
             width = max(len(n) for n in self.published_counts)
             lines.extend(f"  {n:<{width}}  {c:>10,} rows" for n, c in self.published_counts.items())
+        if self.publish_note:
+            lines.append(f"Published tables not replaced: {self.publish_note}")
         if self.log_path:
             lines.append(f"dbt log of this run: {self.log_path} (or run with --verbose)")
         return "\n".join(lines)
@@ -137,41 +142,80 @@ def _stage_timings(
     return dict(sorted(totals.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-def _failure_reason(result: dg.ExecuteInProcessResult, failed_checks: list[str]) -> str:
+def _first_line(error: dg.SerializableErrorInfo | None) -> str:
+    """The user-facing line of an error: the original exception's first line, no class name."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines() if error else []
+    if not lines:
+        return "unknown error"
+    return re.sub(r"^[\w.]*(Error|Exception|Failure): ", "", lines[0]).strip()
+
+
+def _describe_check(evaluation: dg.AssetCheckEvaluation) -> str:
+    metadata = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+    observed = metadata.get("observed")
+    if observed is None and "dagster_dbt/failed_row_count" in metadata:
+        observed = f"{metadata['dagster_dbt/failed_row_count']} failing row(s)"
+    name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+    return f"{name} ({observed})" if observed else name
+
+
+def _failure_reason(
+    result: dg.ExecuteInProcessResult, failed: list[dg.AssetCheckEvaluation]
+) -> str:
+    """One paragraph for a person: what failed, what it found, what happened as a result."""
+    blocking = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
+    if blocking:
+        return (
+            "blocking check(s) failed: "
+            + "; ".join(_describe_check(e) for e in blocking)
+            + ". The assets that depend on them did not run and the published tables were "
+            "left as they were."
+        )
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            error = event.step_failure_data.error
-            message = (
-                (error.cause.message if error and error.cause else error.message) if error else ""
-            )
-            message = message.strip().splitlines()[-1] if message.strip() else "unknown error"
             return (
-                f"step {event.step_key} failed: {message}. The steps after it did not run and "
-                "the published tables were left as they were."
+                f"step {event.step_key} failed: {_first_line(event.step_failure_data.error)}. "
+                "The steps after it did not run and the published tables were left as they were."
             )
-    if failed_checks:
+    if failed:
         return (
-            f"blocking check(s) failed: {', '.join(failed_checks)}. The assets that depend on "
-            "them did not run and the published tables were left as they were."
+            "the run finished and published, but warn-severity check(s) failed: "
+            + "; ".join(_describe_check(e) for e in failed)
+            + "."
         )
     return "the run did not succeed; see the Dagster event log."
 
 
-def run_month(settings: Settings, month: date | None = None, verbose: bool = False) -> RunReport:
+def _last_runnable_month(job: dg.JobDefinition) -> date:
+    return date.fromisoformat(job.partitions_def.get_last_partition_key())
+
+
+def run_monthly_job(
+    settings: Settings, month: date | None = None, verbose: bool = False
+) -> RunReport:
     """Run the monthly job for `month` (default: the last complete month of the data).
 
     Dagster's and dbt's logs go to the console only when `verbose`; they are
     always in the run's event log (the Dagster UI when DAGSTER_HOME is set).
     """
     started = time.perf_counter()
-    month = month or default_run_month(settings.landing_dir)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    last = _last_runnable_month(job)
+    if month is None:
+        # Data dated in the future (a typo, a pre-dated order) must not pick an unended month.
+        month = min(default_run_month(settings.landing_dir), last)
     if month < settings.first_month:
         raise ValueError(
             f"{month:%Y-%m} is before SOP_FIRST_MONTH ({settings.first_month:%Y-%m}); "
             "set SOP_FIRST_MONTH earlier to run it"
         )
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    if month > last:
+        raise ValueError(
+            f"{month:%Y-%m} has not ended yet; the latest month that can be run is {last:%Y-%m}"
+        )
     instance = _instance()
     log_path = settings.data_dir / "logs" / f"run-{month:%Y-%m}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,23 +235,37 @@ def run_month(settings: Settings, month: date | None = None, verbose: bool = Fal
         )
     evaluations = result.get_asset_check_evaluations()
     failed = sorted(
-        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed
+        (e for e in evaluations if not e.passed),
+        key=lambda e: (e.asset_key.to_user_string(), e.check_name),
     )
     report = RunReport(
         month=month,
-        success=result.success,
+        # SPEC: exit code 0 only when everything passed, warn-severity checks included.
+        success=result.success and not failed,
         elapsed_seconds=time.perf_counter() - started,
         stage_seconds=_stage_timings(instance, result.run_id, _stage_names(defs)),
         checks_passed=sum(e.passed for e in evaluations),
-        checks_failed=failed,
+        checks_failed=[f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed],
         settings=settings,
         log_path=None if verbose else log_path,
     )
-    if not result.success:
+    if not report.success:
         report.failure_reason = _failure_reason(result, failed)
-    elif settings.published_db_path.exists():
+    publish = _publish_outcome(result)
+    if publish.get("published"):
         report.published_counts = published_row_counts(settings.published_db_path)
+    elif publish:
+        report.publish_note = str(publish.get("reason", ""))
     return report
+
+
+def _publish_outcome(result: dg.ExecuteInProcessResult) -> dict[str, object]:
+    """Metadata of this run's publish materialization, {} if publish did not run."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == PUBLISH_ASSET_KEY:
+            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    return {}
 
 
 def published_row_counts(path: Path) -> dict[str, int]:

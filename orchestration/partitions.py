@@ -37,7 +37,7 @@ def warehouse_asset(settings: Settings, **asset_kwargs: Any) -> Callable[..., dg
     )
 
 
-def run_month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:
+def partition_month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:
     """First day of the run month that this materialization or check is for.
 
     Checks are not partitioned (partitioned checks are a preview feature in

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.dbt_assets import SopDbtTranslator
 from orchestration.definitions import build_definitions
 from tests.conftest import make_settings
 
@@ -66,3 +67,19 @@ def test_graph_has_every_stage_group_and_flows_one_way(tmp_path: Path) -> None:
     assert "planning/fct_demand_plan" in assets["publish/published_marts"]["deps"]
     assert "raw/orders:gx_raw_orders" in snapshot["checks"]
     assert snapshot["schedules"] == ["monthly_sop"]
+
+
+def test_translator_maps_dbt_sources_and_models_to_schema_keys_and_folder_groups() -> None:
+    translator = SopDbtTranslator()
+    source = {"resource_type": "source", "schema": "raw", "name": "orders"}
+    model = {
+        "resource_type": "model",
+        "name": "fct_demand_history",
+        "config": {"schema": "marts"},
+        "fqn": ["sop", "marts", "supply", "fct_demand_history"],
+    }
+    assert translator.get_asset_key(source) == dg.AssetKey(["raw", "orders"])
+    assert translator.get_asset_key(model) == dg.AssetKey(["marts", "fct_demand_history"])
+    assert translator.get_group_name(model) == "marts"
+    staging = {**model, "fqn": ["sop", "staging", "supply", "stg_supply__orders"]}
+    assert translator.get_group_name(staging) == "staging"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration import cli
-from orchestration.monthly_run import run_month
+from orchestration.monthly_run import run_monthly_job
 from orchestration.publisher import PUBLISHED_TABLES, publish
 from orchestration.warehouse import connect
 from tests.conftest import make_settings
@@ -21,7 +22,7 @@ def _publish_previous_run(data_dir: Path) -> float:
         for relation in set(PUBLISHED_TABLES.values()):
             con.execute(f"create schema if not exists {relation.split('.')[0]}")
             con.execute(f"create table {relation} as select 'previous' as marker")
-    publish(scratch, data_dir / "published")
+    publish(scratch, data_dir / "published", date(2025, 5, 1))
     scratch.unlink()
     return (data_dir / "published" / "sop.duckdb").stat().st_mtime
 
@@ -42,7 +43,7 @@ def test_missing_column_stops_the_run_naming_file_and_column(
     settings = make_settings(tmp_path, tiny_landing)
     mtime = _publish_previous_run(tmp_path)
 
-    report = run_month(settings, None)
+    report = run_monthly_job(settings, None)
 
     assert not report.success
     assert "crm/quotas.csv: missing required column(s) quota_amount" in report.failure_reason
@@ -54,29 +55,74 @@ def test_failed_blocking_check_stops_everything_downstream(
     tiny_landing: Path, tmp_path: Path
 ) -> None:
     orders = tiny_landing / "supply" / "orders.csv"
-    orders.write_text(
-        orders.read_text().replace("SO3,2025-05-10,A1,P1,EMEA,7,", "SO3,2025-05-10,A1,P1,EMEA,-7,")
-    )
+    orders.write_text(orders.read_text() + "SO3,2025-05-11,A1,P1,EMEA,1,10.00\n")
     settings = make_settings(tmp_path, tiny_landing)
     mtime = _publish_previous_run(tmp_path)
 
-    report = run_month(settings, None)
+    report = run_monthly_job(settings, None)
 
     assert not report.success
     assert report.checks_failed == ["raw/orders:gx_raw_orders"]
-    assert "gx_raw_orders" in report.failure_reason
+    assert report.failure_reason.startswith(
+        "blocking check(s) failed: raw/orders:gx_raw_orders (1 of 7 expectations failed on 8 "
+        "rows: expect_compound_columns_to_be_unique(column_list=['order_id', 'product_id'])"
+    )
     _assert_previous_run_still_published(tmp_path, mtime)
     with connect(settings.warehouse_path, read_only=True) as con:
         recorded = con.execute(
-            "select passed, observed from quality.check_results where check_name = 'gx_raw_orders'"
+            "select passed from quality.check_results where check_name = 'gx_raw_orders'"
         ).fetchone()
         schemas = {
             r[0]
             for r in con.execute("select schema_name from information_schema.schemata").fetchall()
         }
-    assert recorded[0] is False
-    assert "quantity" in recorded[1] and "-7.0" in recorded[1]
+    assert recorded == (False,)
     assert "forecasting" not in schemas and "marts" not in schemas
+
+
+def test_failed_warn_check_publishes_but_exits_non_zero(tiny_landing: Path, tmp_path: Path) -> None:
+    orders = tiny_landing / "supply" / "orders.csv"
+    orders.write_text(
+        orders.read_text().replace("SO3,2025-05-10,A1,P1,EMEA,7,", "SO3,2025-05-10,A1,P1,EMEA,-7,")
+    )
+    settings = make_settings(tmp_path, tiny_landing)
+
+    report = run_monthly_job(settings, None)
+
+    assert not report.success  # SPEC: exit code 0 only when everything passed
+    assert report.checks_failed == ["raw/orders:gx_raw_orders_signs"]
+    assert report.failure_reason.startswith(
+        "the run finished and published, but warn-severity check(s) failed: "
+        "raw/orders:gx_raw_orders_signs (1 of 2 expectations failed on 7 rows: "
+        "expect_column_values_to_be_between(column=quantity, min_value=0.0): "
+        "1 unexpected (e.g. -7.0))"
+    )
+    assert report.published_counts["fct_demand_history"] == 8
+    con = duckdb.connect(str(settings.published_db_path), read_only=True)
+    may = con.execute(
+        "select quantity from marts.fct_demand_history "
+        "where product_id = 'P1' and region = 'EMEA' and month = date '2025-05-01'"
+    ).fetchone()
+    con.close()
+    assert may == (-7.0,)  # a return is summed into demand as it is
+
+
+def test_failed_dbt_test_names_the_test_and_keeps_the_published_tables(
+    tiny_landing: Path, tmp_path: Path
+) -> None:
+    reps = tiny_landing / "crm" / "reps.csv"
+    reps.write_text(reps.read_text() + "R2,Ravi Again,EMEA Team 1,EMEA,AE,M1,2025-05-01,\n")
+    settings = make_settings(tmp_path, tiny_landing)
+    mtime = _publish_previous_run(tmp_path)
+
+    report = run_monthly_job(settings, None)
+
+    assert not report.success
+    assert "staging/stg_crm__reps:unique_stg_crm__reps_rep_id" in report.checks_failed
+    assert "staging/stg_crm__reps:unique_stg_crm__reps_rep_id (1 failing row(s))" in (
+        report.failure_reason
+    )
+    _assert_previous_run_still_published(tmp_path, mtime)
 
 
 def test_cli_exits_non_zero_with_a_reason(
@@ -100,11 +146,17 @@ def test_cli_rejects_a_malformed_month(monkeypatch, tmp_path: Path, capsys) -> N
     assert "not a month: 'June'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("month", ["2019-12"])
-def test_cli_rejects_a_month_before_the_first_partition(
-    month, tiny_landing, tmp_path, monkeypatch, capsys
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        ("2019-12", "2019-12 is before SOP_FIRST_MONTH (2020-01)"),
+        ("2099-01", "2099-01 has not ended yet; the latest month that can be run is"),
+    ],
+)
+def test_cli_rejects_a_month_outside_the_partitions(
+    month, message, tiny_landing, tmp_path, monkeypatch, capsys
 ) -> None:
     monkeypatch.setenv("SOP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SOP_LANDING_DIR", str(tiny_landing))
     assert cli.main(["run", "--month", month]) == 2
-    assert "before SOP_FIRST_MONTH" in capsys.readouterr().err
+    assert message in capsys.readouterr().err

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.monthly_run import RunReport, run_month
+from orchestration.monthly_run import RunReport, run_monthly_job
 from tests.conftest import TINY_LANDING, copy_landing, make_settings
 
 RUN_MONTH = date(2025, 6, 1)
@@ -24,7 +24,7 @@ RUN_MONTH = date(2025, 6, 1)
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunReport, Path]:
     data_dir = tmp_path_factory.mktemp("tiny")
     landing = copy_landing(TINY_LANDING, data_dir / "landing")
-    report = run_month(make_settings(data_dir, landing), RUN_MONTH)
+    report = run_monthly_job(make_settings(data_dir, landing), RUN_MONTH)
     assert report.success, report.render()
     return report, data_dir / "published" / "sop.duckdb"
 
@@ -129,3 +129,27 @@ def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
     assert set(results["severity"]) <= {"error", "warn"}
     assert _published(published, "select count(*) as n from marts.dq_quarantine")["n"][0] == 0
     assert set(report.stage_seconds) >= {"ingest", "forecasting", "planning", "publish"}
+
+
+def test_an_older_month_run_afterwards_does_not_replace_the_published_tables(tiny_run) -> None:
+    """Runs last in this module: it re-runs April on the same data folder as the June run."""
+    _, published = tiny_run
+    data_dir = published.parent.parent
+    before = published.stat().st_mtime
+
+    report = run_monthly_job(make_settings(data_dir, data_dir / "landing"), date(2025, 4, 1))
+
+    assert report.success, report.render()
+    assert report.published_counts == {}
+    assert report.publish_note.startswith("the published tables are as of 2025-06, newer than")
+    assert published.stat().st_mtime == before
+    assert _published(published, "select run_month from marts.published_run")["run_month"].map(
+        lambda d: pd.Timestamp(d).date()
+    ).tolist() == [RUN_MONTH]
+    # The April snapshot is kept in the warehouse for accuracy tracking all the same.
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    months = con.execute(
+        "select distinct run_month from forecasting.fct_demand_forecast order by 1"
+    ).fetchall()
+    con.close()
+    assert months == [(date(2025, 4, 1),), (RUN_MONTH,)]
