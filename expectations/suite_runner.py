@@ -34,6 +34,7 @@ class SuiteFile:
 
     @classmethod
     def load(cls, path: Path) -> SuiteFile:
+        """Read a suite file; its meta must name the table, the asset and the severity."""
         data = json.loads(path.read_text())
         meta = data.get("meta", {})
         severity = meta.get("severity", "error")
@@ -61,6 +62,7 @@ class SuiteOutcome:
 
     @property
     def observed(self) -> str:
+        """One line for dq_check_results and the Dagster UI: what passed, or what failed and how."""
         if self.passed:
             return f"all {self.evaluated} expectations passed on {self.rows} rows"
         return (
@@ -70,6 +72,7 @@ class SuiteOutcome:
 
 
 def list_suites(directory: Path = SUITES_DIR) -> list[SuiteFile]:
+    """Every suite stored in `directory`, in file-name order (each becomes one asset check)."""
     return [SuiteFile.load(p) for p in sorted(directory.glob("*.json"))]
 
 

@@ -51,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `sop` argument parser: one sub-command per user action."""
     parser = argparse.ArgumentParser(prog="sop", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sop` console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

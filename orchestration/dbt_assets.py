@@ -30,11 +30,13 @@ class SopDbtTranslator(DagsterDbtTranslator):
     and `marts.fct_demand_history` is `marts/fct_demand_history`; groups follow the dbt folder."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        """`[schema, name]`: sources land on the ingest assets, models on their schema."""
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The model's top folder under models/ (staging, intermediate, marts)."""
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "marts"
 
@@ -46,6 +48,7 @@ def dbt_executable() -> str:
 
 
 def dbt_project() -> DbtProject:
+    """The dbt project in `dbt_project/`, whose profiles.yml reads SOP_WAREHOUSE_PATH."""
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -104,6 +107,7 @@ def _record_dbt_tests(sop: SopResource, month: Any, results: list[dg.AssetCheckR
 
 
 def build_dbt_defs(settings: Settings) -> dg.Definitions:
+    """The dbt assets (one per model, tests as checks) and the `dbt` CLI resource."""
     project = dbt_project()
     manifest = ensure_manifest(project)
 

@@ -16,6 +16,7 @@ from orchestration.settings import Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    """Every domain's definitions, merged, for one set of settings."""
     return dg.Definitions.merge(
         build_ingest_defs(settings),
         build_quality_defs(settings),

@@ -15,6 +15,8 @@ DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
 
 
 def build_forecasting_defs(settings: Settings) -> dg.Definitions:
+    """The forecasting group: the demand forecast asset and its contract check."""
+
     @warehouse_asset(
         settings,
         key=DEMAND_FORECAST_KEY,

@@ -10,6 +10,7 @@ from orchestration.settings import Settings
 
 
 def raw_asset_key(name: str) -> dg.AssetKey:
+    """Asset key of the raw table loaded from landing file `name`."""
     return dg.AssetKey(["raw", name])
 
 
@@ -45,4 +46,5 @@ def _raw_asset(spec: LandingFile, settings: Settings) -> dg.AssetsDefinition:
 
 
 def build_ingest_defs(settings: Settings) -> dg.Definitions:
+    """The ingest group: one asset per landing file of the contract."""
     return dg.Definitions(assets=[_raw_asset(spec, settings) for spec in LANDING_FILES])

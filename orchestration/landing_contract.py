@@ -31,10 +31,12 @@ class LandingFile:
 
     @property
     def relative_stem(self) -> str:
+        """Path inside the landing folder without extension, e.g. `crm/reps`."""
         return f"{self.folder}/{self.name}"
 
     @property
     def column_names(self) -> list[str]:
+        """The required column names, in contract order."""
         return [c.name for c in self.columns]
 
 

@@ -48,6 +48,7 @@ class RunReport:
     publish_note: str = ""
 
     def render(self) -> str:
+        """The summary `sop run` prints."""
         status = "SUCCEEDED" if self.success else "FAILED"
         as_of = _month_end(self.month)
         lines = [
@@ -269,6 +270,7 @@ def _publish_outcome(result: dg.ExecuteInProcessResult) -> dict[str, object]:
 
 
 def published_row_counts(path: Path) -> dict[str, int]:
+    """Rows of every published table, read from the published file (read-only)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {

@@ -13,6 +13,8 @@ DEMAND_PLAN_TABLE = "planning.fct_demand_plan"
 
 
 def build_planning_defs(settings: Settings) -> dg.Definitions:
+    """The planning group: the consensus demand plan."""
+
     @warehouse_asset(
         settings,
         key=dg.AssetKey(["planning", "fct_demand_plan"]),

@@ -18,11 +18,14 @@ _SOURCE_ASSETS = {
 
 
 def published_deps() -> list[dg.AssetKey]:
+    """Assets that must finish before publish: the producers of every published relation."""
     keys = {tuple(_SOURCE_ASSETS.get(rel, rel.split("."))) for rel in PUBLISHED_TABLES.values()}
     return [dg.AssetKey(list(k)) for k in sorted(keys)]
 
 
 def build_publish_defs(settings: Settings) -> dg.Definitions:
+    """The publish group: the asset that replaces the published tables."""
+
     @warehouse_asset(
         settings,
         key=PUBLISH_ASSET_KEY,

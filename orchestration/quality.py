@@ -98,6 +98,7 @@ def _load_audit_asset(settings: Settings) -> dg.AssetsDefinition:
 
 
 def build_quality_defs(settings: Settings) -> dg.Definitions:
+    """The quality group: the load audit, and one asset check per GX suite file."""
     return dg.Definitions(
         assets=[_load_audit_asset(settings)],
         asset_checks=[_suite_check(suite) for suite in list_suites()],

@@ -23,6 +23,7 @@ class SopResource(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SopResource:
+        """The resource for settings resolved from the environment at load time."""
         return cls(
             data_dir=str(settings.data_dir),
             landing_dir=str(settings.landing_dir),
@@ -32,6 +33,7 @@ class SopResource(dg.ConfigurableResource):
 
     @property
     def settings(self) -> Settings:
+        """The resource's fields as `Settings`, for code that takes plain settings."""
         return Settings(
             data_dir=Path(self.data_dir),
             landing_dir=Path(self.landing_dir),
@@ -41,5 +43,6 @@ class SopResource(dg.ConfigurableResource):
 
     @contextmanager
     def warehouse(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A warehouse connection that is closed when the block ends, even on error."""
         with warehouse.connect(self.settings.warehouse_path, read_only=read_only) as con:
             yield con

@@ -11,6 +11,7 @@ MONTHLY_JOB_NAME = "monthly_sop_job"
 
 
 def build_schedule_defs(settings: Settings) -> dg.Definitions:
+    """The monthly job over the whole graph and its schedule."""
     # In-process: the steps share one DuckDB file that allows a single writer, and each
     # step is short, so running them one after another in one process is also the fastest.
     job = dg.define_asset_job(

@@ -24,18 +24,22 @@ class Settings:
 
     @property
     def warehouse_path(self) -> Path:
+        """The pipeline's own DuckDB database."""
         return self.data_dir / "warehouse.duckdb"
 
     @property
     def published_dir(self) -> Path:
+        """Folder of what BI tools read: sop.duckdb and parquet/."""
         return self.data_dir / "published"
 
     @property
     def published_db_path(self) -> Path:
+        """The published DuckDB file (schema marts)."""
         return self.published_dir / "sop.duckdb"
 
     @property
     def reports_dir(self) -> Path:
+        """Folder for the run reports."""
         return self.data_dir / "reports"
 
     @classmethod

@@ -80,6 +80,7 @@ class Catalog:
 
     @property
     def n(self) -> int:
+        """Number of products."""
         return self.price.size
 
     def sellable(self, month: int, horizon: int = 2) -> np.ndarray:

@@ -82,6 +82,7 @@ class Org:
 
     @property
     def n_reps(self) -> int:
+        """Number of reps."""
         return self.rep_role.size
 
     def window(

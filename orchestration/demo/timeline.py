@@ -58,6 +58,7 @@ class Timeline:
 
     @classmethod
     def build(cls, end_month: date, n_hist: int = 36, n_future: int = 24) -> Timeline:
+        """The timeline ending at `end_month`, with history and future months around it."""
         first = _month_key(end_month) - n_hist + 1
         keys = np.arange(first, first + n_hist + n_future + 1)
         starts = np.array([day_number(_month_from_key(int(k))) for k in keys], dtype=np.int64)
@@ -72,6 +73,7 @@ class Timeline:
 
     @property
     def n_total(self) -> int:
+        """History plus future months."""
         return self.n_hist + self.n_future
 
     @property
@@ -91,6 +93,7 @@ class Timeline:
 
     @property
     def days_in_month(self) -> np.ndarray:
+        """Days in each month of the timeline."""
         return np.diff(self.month_start)
 
     def month_of_day(self, days: np.ndarray) -> np.ndarray:
