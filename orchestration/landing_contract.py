@@ -232,9 +232,3 @@ CANONICAL_STAGES: tuple[str, ...] = (
     "Closed Won",
     "Closed Lost",
 )
-
-
-def raw_table_ddl(spec: LandingFile, schema: str = "raw") -> str:
-    """DDL of the typed `raw` table for a landing file (used by fixtures and docs)."""
-    cols = ",\n    ".join(f"{c.name} {c.type}" for c in spec.columns)
-    return f"create or replace table {schema}.{spec.name} (\n    {cols}\n)"

@@ -37,11 +37,6 @@ class Settings:
         """The published DuckDB file (schema marts)."""
         return self.published_dir / "sop.duckdb"
 
-    @property
-    def reports_dir(self) -> Path:
-        """Folder for the run reports."""
-        return self.data_dir / "reports"
-
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read `SOP_*` variables; relative paths resolve against the current directory."""
