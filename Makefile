@@ -11,7 +11,7 @@ MONTH ?=
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo run test lint ui validate-defs bench clean
+.PHONY: install demo run test lint ui validate-defs dbt-docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,6 +44,14 @@ ui: install
 
 validate-defs: install
 	$(VENV)/bin/dagster definitions validate
+
+# dbt's documentation site (models, columns, tests, lineage), built offline from the
+# warehouse of the last run and served on http://localhost:8080.
+dbt-docs: install
+	cd dbt_project && SOP_WAREHOUSE_PATH=$(CURDIR)/$${SOP_DATA_DIR:-data}/warehouse.duckdb \
+		../$(VENV)/bin/dbt docs generate --profiles-dir . && \
+		SOP_WAREHOUSE_PATH=$(CURDIR)/$${SOP_DATA_DIR:-data}/warehouse.duckdb \
+		../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080 --no-browser
 
 bench: install
 	$(PY) -m bench.run_scale
