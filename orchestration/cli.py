@@ -1,4 +1,5 @@
-"""The `sop` command: `sop demo` writes demo landing data, `sop run` runs a month."""
+"""The `sop` command: `sop demo` writes demo landing data, `sop run` runs a month,
+`sop import-salesforce` turns a Salesforce export into the crm/ landing files."""
 
 from __future__ import annotations
 
@@ -50,6 +51,28 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _import_salesforce(args: argparse.Namespace) -> int:
+    from orchestration.salesforce import (
+        SalesforceConfig,
+        SalesforceConfigError,
+        SalesforceExportError,
+        convert_salesforce_export,
+    )
+
+    landing = Path(args.landing) if args.landing else Settings.from_env().landing_dir
+    config = SalesforceConfig()
+    if args.stage_map:
+        config = config.with_stage_map_file(Path(args.stage_map))
+    try:
+        report = convert_salesforce_export(Path(args.export), landing, config)
+    except (SalesforceExportError, SalesforceConfigError) as exc:
+        print(f"Salesforce import failed: {exc}", file=sys.stderr)
+        return 2
+    print(report.render())
+    # Unmapped stages or empty required cells would fail or be quarantined in the run.
+    return 0 if report.clean else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `sop` argument parser: one sub-command per user action."""
     parser = argparse.ArgumentParser(prog="sop", description=__doc__)
@@ -67,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")
     run.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
     run.set_defaults(handler=_run)
+
+    salesforce = commands.add_parser(
+        "import-salesforce", help="convert a Salesforce export into the crm/ landing files"
+    )
+    salesforce.add_argument(
+        "--export", required=True, help="folder of Salesforce object CSVs (API or Fivetran names)"
+    )
+    salesforce.add_argument("--landing", help="target landing folder (default: $SOP_LANDING_DIR)")
+    salesforce.add_argument("--stage-map", help="YAML mapping CRM stages to canonical stages")
+    salesforce.set_defaults(handler=_import_salesforce)
     return parser
 
 

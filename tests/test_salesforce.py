@@ -1,0 +1,262 @@
+"""Salesforce export adapter: API, Fivetran and Data Loader spellings onto the crm landing files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.ingest_loader import load_landing_file
+from orchestration.landing_contract import LANDING_FILES
+from orchestration.salesforce import (
+    SalesforceConfig,
+    SalesforceConfigError,
+    SalesforceExportError,
+    convert_salesforce_export,
+    load_stage_map,
+)
+from orchestration.salesforce.values import timestamp_to_date, to_date, to_timestamp
+from tests.conftest import FIXTURES
+
+SALESFORCE = FIXTURES / "salesforce_landing"
+API_EXPORT = SALESFORCE / "api_export"
+FIVETRAN_EXPORT = SALESFORCE / "fivetran_export"
+EXPECTED_CRM = SALESFORCE / "expected" / "crm"
+CRM_FILES = [spec for spec in LANDING_FILES if spec.folder == "crm"]
+
+
+def _crm_texts(landing: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted((landing / "crm").glob("*.csv"))}
+
+
+@pytest.fixture
+def api_landing(tmp_path: Path) -> tuple[Path, object]:
+    landing = tmp_path / "landing"
+    return landing, convert_salesforce_export(API_EXPORT, landing)
+
+
+def test_api_export_lands_exactly_the_expected_crm_files(api_landing) -> None:
+    landing, _ = api_landing
+    expected = {p.name: p.read_text() for p in sorted(EXPECTED_CRM.glob("*.csv"))}
+    assert sorted(expected) == sorted(f"{spec.name}.csv" for spec in CRM_FILES)
+    assert _crm_texts(landing) == expected
+
+
+def test_fivetran_snake_case_export_gives_identical_files(api_landing, tmp_path: Path) -> None:
+    landing, api_report = api_landing
+    fivetran_report = convert_salesforce_export(FIVETRAN_EXPORT, tmp_path / "fivetran")
+
+    assert _crm_texts(tmp_path / "fivetran") == _crm_texts(landing)
+    assert set(fivetran_report.spellings.values()) == {"fivetran"}
+    assert set(api_report.spellings.values()) == {"api"}
+    assert fivetran_report.spellings["opportunity_history.csv"] == "fivetran"
+    for attribute in ("rows", "unmapped_stages", "unmapped_values", "defaulted", "skipped"):
+        assert getattr(fivetran_report, attribute) == getattr(api_report, attribute)
+
+
+def test_data_loader_upper_case_headers_give_identical_files(api_landing, tmp_path: Path) -> None:
+    landing, _ = api_landing
+    export = tmp_path / "data_loader"
+    shutil.copytree(API_EXPORT, export)
+    for path in export.glob("*.csv"):
+        if path.name != "quotas.csv":
+            header, rest = path.read_text().split("\n", 1)
+            path.write_text(f"{header.upper()}\n{rest}")
+
+    report = convert_salesforce_export(export, tmp_path / "out")
+
+    assert _crm_texts(tmp_path / "out") == _crm_texts(landing)
+    assert report.spellings["Opportunity.csv"] == "data loader (upper case)"
+
+
+@pytest.mark.parametrize("spec", CRM_FILES, ids=lambda spec: spec.name)
+def test_converted_files_load_with_the_real_loader_without_quarantine(
+    api_landing, tmp_path: Path, spec
+) -> None:
+    landing, report = api_landing
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        result = load_landing_file(con, landing, spec)
+
+    assert result.rows_quarantined == 0
+    assert result.rows_loaded == report.rows[spec.name] > 0
+    assert result.extra_columns == ()
+
+
+def test_unmapped_stage_is_reported_with_its_count_and_landed_as_is(api_landing) -> None:
+    landing, report = api_landing
+    opportunities = pd.read_csv(landing / "crm" / "opportunities.csv", dtype=str)
+
+    assert report.unmapped_stages == {
+        "opportunities": {"Verbal Commit": 1},
+        "opportunity_history": {"Verbal Commit": 1},
+    }
+    assert "Verbal Commit" in opportunities["stage"].tolist()
+    assert not report.clean
+    assert "UNMAPPED stages in opportunities, landed as they are: 'Verbal Commit' (1)" in (
+        report.render()
+    )
+
+
+def test_stage_map_yml_maps_a_custom_stage_and_defaults_map_standard_ones(api_landing) -> None:
+    landing, report = api_landing
+    history = pd.read_csv(landing / "crm" / "opportunity_history.csv", dtype=str)
+    stages = dict(zip(history["entered_at"], history["stage"], strict=True))
+
+    assert report.stage_map_file == API_EXPORT / "crm" / "stage_map.yml"
+    assert stages["2025-06-02T11:00:00"] == "Qualification"  # Discovery, via stage_map.yml
+    assert stages["2025-05-20T08:00:00"] == "Proposal"  # Value Proposition
+    assert stages["2025-06-01T09:00:00"] == "Proposal"  # Proposal/Price Quote
+
+
+def test_probability_stays_a_percentage_and_expected_revenue_divides_by_100(
+    api_landing,
+) -> None:
+    landing, report = api_landing
+    opportunities = pd.read_csv(landing / "crm" / "opportunities.csv", dtype=str)
+    gamma = opportunities.set_index("opportunity_id").loc["006000000000004"]
+
+    assert (gamma["amount"], gamma["probability"]) == ("1000.50", "80")
+    assert float(gamma["amount"]) * float(gamma["probability"]) / 100 == pytest.approx(800.40)
+    # Open deals: 1500 x 90% + 2000 x 20% + 1000.50 x 80%.
+    assert report.open_pipeline_amount == 4500.50
+    assert report.open_expected_revenue == 2550.40
+    assert not any("ExpectedRevenue" in w for w in report.warnings)
+
+
+def test_report_counts_defaults_left_out_rows_and_unknown_owners(api_landing) -> None:
+    _, report = api_landing
+
+    assert report.defaulted == {
+        "reps.region: empty Division -> Unassigned": 1,
+        "accounts.industry: empty -> Unknown": 1,
+        "territories.annual_potential: not in Salesforce -> 0": 2,
+        "activities.activity_type: Event without a mapped Type -> meeting": 1,
+        "leads.lead_source: empty -> Unknown": 1,
+        "opportunities.product_id: first OpportunityLineItem": 1,
+        "opportunities.quantity: sum of OpportunityLineItem.Quantity": 1,
+        "opportunities.amount: empty -> 0": 1,
+        "opportunity_history.amount: empty -> 0": 1,
+        "activities.account_id: from WhatId": 1,
+    }
+    assert report.skipped == {
+        "Opportunity: deleted records": 1,
+        "opportunity_history: rows of deleted opportunities": 1,
+        "activities: Task of an unmapped type": 1,
+        "activities: Task/Event without an account (e.g. on a lead)": 2,
+    }
+    assert report.unmapped_values == {
+        "leads.status": {"Recycled": 1},
+        "activities.activity_type": {"Other": 1},
+    }
+    assert report.empty_required == {}
+    assert report.rows["quotas"] == 2
+    assert [w.split(":")[0] for w in report.warnings] == ["leads.owner_rep_id"]
+
+
+def test_missing_product_and_quantity_are_reported_or_take_configured_defaults(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(API_EXPORT, export)
+    (export / "OpportunityLineItem.csv").unlink()
+
+    report = convert_salesforce_export(export, tmp_path / "a")
+    assert report.empty_required == {"opportunities.product_id": 1, "opportunities.quantity": 1}
+
+    config = SalesforceConfig(default_product_id="UNSPECIFIED", default_quantity=1)
+    report = convert_salesforce_export(export, tmp_path / "b", config)
+    opportunities = pd.read_csv(tmp_path / "b" / "crm" / "opportunities.csv", dtype=str)
+    row = opportunities.set_index("opportunity_id").loc["006000000000003"]
+    assert (row["product_id"], row["quantity"]) == ("UNSPECIFIED", "1")
+    assert report.empty_required == {}
+
+
+def test_supply_and_planning_are_untouched_and_quotas_absence_is_reported(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(API_EXPORT, export)
+    (export / "quotas.csv").unlink()
+    landing = tmp_path / "landing"
+    (landing / "supply").mkdir(parents=True)
+    (landing / "supply" / "orders.csv").write_text("untouched\n")
+
+    report = convert_salesforce_export(export, landing)
+
+    assert (landing / "supply" / "orders.csv").read_text() == "untouched\n"
+    assert not (landing / "crm" / "quotas.csv").exists()
+    assert "quotas" not in report.rows
+    assert any(
+        w.startswith("quotas: not in standard Salesforce objects; put") for w in report.warnings
+    )
+
+
+def test_a_parquet_file_in_the_way_stops_the_conversion_before_writing(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "crm").mkdir(parents=True)
+    (landing / "crm" / "reps.parquet").write_bytes(b"")
+
+    with pytest.raises(SalesforceExportError, match=r"reps\.parquet"):
+        convert_salesforce_export(API_EXPORT, landing)
+    assert not (landing / "crm" / "opportunities.csv").exists()
+
+
+def test_missing_required_field_names_the_file_and_both_spellings(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(API_EXPORT, export)
+    opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str)
+    opportunities.drop(columns=["StageName"]).to_csv(export / "Opportunity.csv", index=False)
+
+    with pytest.raises(
+        SalesforceExportError, match=r"Opportunity\.csv.*StageName \(Fivetran: stage_name\)"
+    ):
+        convert_salesforce_export(export, tmp_path / "landing")
+
+
+def test_missing_required_object_is_an_error(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(API_EXPORT, export)
+    (export / "User.csv").unlink()
+
+    with pytest.raises(SalesforceExportError, match="no export of User"):
+        convert_salesforce_export(export, tmp_path / "landing")
+
+
+def test_stage_map_file_accepts_both_forms_and_rejects_non_canonical_targets(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stage_map.yml"
+    path.write_text("Discovery: Qualification\nProposal:\n  - Quote Sent\n  - Tech Review\n")
+    assert load_stage_map(path) == {
+        "Discovery": "Qualification",
+        "Quote Sent": "Proposal",
+        "Tech Review": "Proposal",
+    }
+
+    path.write_text("Discovery: Qualified\n")
+    with pytest.raises(SalesforceConfigError, match="'Discovery' maps to 'Qualified'"):
+        load_stage_map(path)
+
+
+def test_value_conversions_keep_what_they_cannot_parse() -> None:
+    text = pd.Series(["2025-03-06T23:30:00.000+0000", "2025-02-30", pd.NA], dtype="string")
+
+    assert to_timestamp(text).tolist() == ["2025-03-06T23:30:00", "2025-02-30", pd.NA]
+    assert to_date(text).tolist() == ["2025-03-06", "2025-02-30", pd.NA]
+    assert timestamp_to_date(text, "Europe/Berlin").tolist() == ["2025-03-07", "2025-02-30", pd.NA]
+    # A date-only value is a calendar date already; no time zone shifts it.
+    assert timestamp_to_date(pd.Series(["2024-01-15"]), "America/New_York").tolist() == [
+        "2024-01-15"
+    ]
+
+
+def test_cli_import_reports_the_unmapped_stage_and_exits_1(tmp_path: Path, capsys) -> None:
+    from orchestration import cli
+
+    export = Path(__file__).parent / "fixtures" / "salesforce_landing" / "api_export"
+    code = cli.main(["import-salesforce", "--export", str(export), "--landing", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Verbal Commit" in out
+    assert (tmp_path / "crm" / "opportunities.csv").exists()
