@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from models.compensation import empty_tiers_frame, load_comp_plan
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES, LandingFile
 from orchestration.partitions import warehouse_asset
@@ -45,6 +46,46 @@ def _raw_asset(spec: LandingFile, settings: Settings) -> dg.AssetsDefinition:
     return _load
 
 
+COMP_PLAN_FILE = "planning/comp_plan.yml"
+
+
+def _comp_plan_asset(settings: Settings) -> dg.AssetsDefinition:
+    @warehouse_asset(
+        settings,
+        key=raw_asset_key("comp_plan_tiers"),
+        group_name="ingest",
+        kinds={"duckdb", "yaml"},
+        description=(
+            f"The commission plan {COMP_PLAN_FILE} (optional), validated and loaded as one row "
+            "per tier into raw.comp_plan_tiers; no plan gives an empty table. An invalid plan "
+            "(overlapping or unordered tiers, unknown keys) stops the run naming the tier."
+        ),
+    )
+    def comp_plan_tiers(
+        context: dg.AssetExecutionContext, sop: SopResource
+    ) -> dg.MaterializeResult:
+        path = sop.settings.landing_dir / COMP_PLAN_FILE
+        frame = load_comp_plan(path).tiers_frame() if path.exists() else empty_tiers_frame()
+        with sop.warehouse() as con:
+            con.execute("create schema if not exists raw")
+            con.register("_tiers", frame)
+            try:
+                con.execute("create or replace table raw.comp_plan_tiers as select * from _tiers")
+            finally:
+                con.unregister("_tiers")
+        return dg.MaterializeResult(
+            metadata={
+                "source_file": COMP_PLAN_FILE if path.exists() else "none (no commission plan)",
+                "dagster/row_count": len(frame),
+                "tiers": dg.MetadataValue.md(frame.to_markdown(index=False)),
+            }
+        )
+
+    return comp_plan_tiers
+
+
 def build_ingest_defs(settings: Settings) -> dg.Definitions:
-    """The ingest group: one asset per landing file of the contract."""
-    return dg.Definitions(assets=[_raw_asset(spec, settings) for spec in LANDING_FILES])
+    """The ingest group: one asset per landing file of the contract, and the commission plan."""
+    return dg.Definitions(
+        assets=[_raw_asset(spec, settings) for spec in LANDING_FILES] + [_comp_plan_asset(settings)]
+    )
