@@ -36,7 +36,7 @@ test: install lint
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SOP_WAREHOUSE_PATH=$(CURDIR)/.lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros
+	SOP_WAREHOUSE_PATH=$(CURDIR)/.lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 	rm -f $(CURDIR)/.lint.duckdb
 
 ui: install
