@@ -22,7 +22,8 @@ history_to_date as (
         end as stage_order,
         entered_at,
         amount,
-        close_date
+        close_date,
+        source_row
 
     from opportunity_history
     where cast(entered_at as date) <= {{ as_of_date() }}
@@ -40,20 +41,20 @@ final as (
         close_date,
         row_number() over (
             partition by opportunity_id
-            order by entered_at, stage_order
+            order by entered_at, stage_order, source_row
         ) as stage_entry_seq,
         stage in ('Closed Won', 'Closed Lost') as is_closed_stage,
         lead(entered_at) over (
             partition by opportunity_id
-            order by entered_at, stage_order
+            order by entered_at, stage_order, source_row
         ) as next_entered_at,
         lead(stage) over (
             partition by opportunity_id
-            order by entered_at, stage_order
+            order by entered_at, stage_order, source_row
         ) as next_stage,
         lead(stage_order) over (
             partition by opportunity_id
-            order by entered_at, stage_order
+            order by entered_at, stage_order, source_row
         ) as next_stage_order
 
     from history_to_date

@@ -5,9 +5,13 @@
     the next state was entered. An open state is listed at every month end it
     holds; a closed state only at the first, the month end that closed the
     deal: a closed deal stays out of the pipeline without a row per month.
-    An opportunity whose history starts after its created_date (or that has
-    no history up to the as-of date) is in its first known state from its
-    created_date: its first history row, or else its current record. -#}
+    An opportunity whose history starts after its created_date is in its
+    first history state from its created_date. One with no history up to the
+    as-of date is open from its created_date in its current record's stage,
+    or in Prospecting when that record is closed now: today's closed stage
+    must not leak into a past month. A deal whose record is closed on or
+    before the as-of date but whose history up to that date has no closed row
+    closes on its close_date (or its last history date, if later). -#}
 with
 
 history as (
@@ -42,18 +46,63 @@ first_entries as (
 
 ),
 
-recorded_states as (
+history_summaries as (
 
     select
         opportunity_id,
-        stage_entry_seq,
-        stage,
-        amount,
-        close_date,
-        cast(entered_at as date) as valid_from,
-        cast(next_entered_at as date) as superseded_on
+        count(*) as history_rows,
+        max(cast(entered_at as date)) as last_entered_on,
+        max(case when is_closed_stage then 1 else 0 end) as has_closed_row
 
     from history
+    group by 1
+
+),
+
+record_closings as (
+
+    select
+        opportunities.opportunity_id,
+        coalesce(history_summaries.history_rows, 0) + 1 as stage_entry_seq,
+        case
+            when opportunities.stage in ('Closed Won', 'Closed Lost') then opportunities.stage
+            when opportunities.is_won then 'Closed Won'
+            else 'Closed Lost'
+        end as stage,
+        opportunities.amount,
+        opportunities.close_date,
+        case
+            when history_summaries.last_entered_on > opportunities.close_date
+                then history_summaries.last_entered_on
+            else opportunities.close_date
+        end as valid_from,
+        cast(null as date) as superseded_on
+
+    from opportunities
+    left join history_summaries
+        on opportunities.opportunity_id = history_summaries.opportunity_id
+    where
+        opportunities.is_closed
+        and opportunities.close_date <= {{ as_of_date() }}
+        and coalesce(history_summaries.has_closed_row, 0) = 0
+
+),
+
+recorded_states as (
+
+    select
+        history.opportunity_id,
+        history.stage_entry_seq,
+        history.stage,
+        history.amount,
+        history.close_date,
+        cast(history.entered_at as date) as valid_from,
+        coalesce(cast(history.next_entered_at as date), record_closings.valid_from)
+            as superseded_on
+
+    from history
+    left join record_closings
+        on history.opportunity_id = record_closings.opportunity_id
 
 ),
 
@@ -62,15 +111,22 @@ creation_states as (
     select
         opportunities.opportunity_id,
         0 as stage_entry_seq,
-        coalesce(first_entries.stage, opportunities.stage) as stage,
+        case
+            when first_entries.stage is not null then first_entries.stage
+            when opportunities.stage in ('Closed Won', 'Closed Lost') then 'Prospecting'
+            else opportunities.stage
+        end as stage,
         coalesce(first_entries.amount, opportunities.amount) as amount,
         coalesce(first_entries.close_date, opportunities.close_date) as close_date,
         opportunities.created_date as valid_from,
-        cast(first_entries.entered_at as date) as superseded_on
+        coalesce(cast(first_entries.entered_at as date), record_closings.valid_from)
+            as superseded_on
 
     from opportunities
     left join first_entries
         on opportunities.opportunity_id = first_entries.opportunity_id
+    left join record_closings
+        on opportunities.opportunity_id = record_closings.opportunity_id
     where
         opportunities.created_date <= {{ as_of_date() }}
         and (
@@ -87,6 +143,10 @@ states as (
     union all
 
     select * from creation_states
+
+    union all
+
+    select * from record_closings
 
 ),
 
