@@ -160,3 +160,46 @@ def test_cli_rejects_a_month_outside_the_partitions(
     monkeypatch.setenv("SOP_LANDING_DIR", str(tiny_landing))
     assert cli.main(["run", "--month", month]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_invalid_commission_plan_stops_the_run_naming_the_tier(
+    tiny_landing: Path, tmp_path: Path
+) -> None:
+    (tiny_landing / "planning").mkdir()
+    (tiny_landing / "planning" / "comp_plan.yml").write_text(
+        "version: 1\n"
+        "base_rate: 0.05\n"
+        "tiers:\n"
+        "  - {from_attainment: 0.0, to_attainment: 1.0, rate: 0.03}\n"
+        "  - {from_attainment: 0.8, to_attainment: null, rate: 0.06}\n"
+    )
+    mtime = _publish_previous_run(tmp_path)
+
+    report = run_monthly_job(make_settings(tmp_path, tiny_landing), None)
+
+    assert not report.success
+    assert report.failure_reason.startswith("step raw__comp_plan_tiers failed: ")
+    assert "comp_plan.yml: tier 2" in report.failure_reason
+    assert "overlaps tier 1" in report.failure_reason
+    _assert_previous_run_still_published(tmp_path, mtime)
+
+
+def test_an_unmapped_stage_is_named_not_dropped(tiny_landing: Path, tmp_path: Path) -> None:
+    opportunities = tiny_landing / "crm" / "opportunities.csv"
+    opportunities.write_text(
+        opportunities.read_text().replace(",Proposal,700.00,", ",Discovery,700.00,")
+    )
+    mtime = _publish_previous_run(tmp_path)
+
+    report = run_monthly_job(make_settings(tmp_path, tiny_landing), None)
+
+    assert not report.success
+    assert any("accepted_values_stg_crm__opportunities_stage" in c for c in report.checks_failed)
+    assert "accepted_values_stg_crm__opportunities_stage" in report.failure_reason
+    assert "(1 failing row(s))" in report.failure_reason
+    _assert_previous_run_still_published(tmp_path, mtime)
+    with connect(make_settings(tmp_path).warehouse_path, read_only=True) as con:
+        kept = con.execute(
+            "select stage from staging.stg_crm__opportunities where opportunity_id = 'O6'"
+        ).fetchone()
+    assert kept == ("Discovery",)
