@@ -51,7 +51,8 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
     return present[0]
 
 
-def _reader(path: Path) -> str:
+def landing_reader(path: Path) -> str:
+    """DuckDB table function that reads a landing file, every CSV column as text."""
     if path.suffix == ".csv":
         return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
     return "read_parquet(?)"
@@ -59,14 +60,14 @@ def _reader(path: Path) -> str:
 
 def count_records(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Data records in a landing file, counted by reading it again (the audit's own count)."""
-    return con.execute(f"select count(*) from {_reader(path)}", [str(path)]).fetchone()[0]
+    return con.execute(f"select count(*) from {landing_reader(path)}", [str(path)]).fetchone()[0]
 
 
 def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read the file into temp table `_landing`, every column as text, in file order."""
     try:
         con.execute(
-            f"create or replace temp table _landing_in as select * from {_reader(path)}",
+            f"create or replace temp table _landing_in as select * from {landing_reader(path)}",
             [str(path)],
         )
     except duckdb.Error as exc:

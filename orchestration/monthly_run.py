@@ -19,10 +19,9 @@ import dagster as dg
 import duckdb
 
 from orchestration.definitions import build_definitions
-from orchestration.ingest_loader import LandingFileError, find_landing_file
+from orchestration.ingest_loader import LandingFileError, find_landing_file, landing_reader
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.publish import PUBLISH_ASSET_KEY
-from orchestration.publisher import PUBLISHED_TABLES
 from orchestration.schedules import MONTHLY_JOB_NAME
 from orchestration.settings import Settings
 
@@ -85,9 +84,8 @@ def default_run_month(landing_dir: Path) -> date:
     latest = []
     for name, column in (("orders", "order_date"), ("activities", "activity_at")):
         path = find_landing_file(landing_dir, LANDING_BY_NAME[name])
-        reader = "read_csv(?, all_varchar = true)" if path.suffix == ".csv" else "read_parquet(?)"
         value = duckdb.sql(
-            f"select max(try_cast(cast({column} as varchar) as date)) from {reader}",
+            f"select max(try_cast(cast({column} as varchar) as date)) from {landing_reader(path)}",
             params=[str(path)],
         ).fetchone()[0]
         if value is not None:
@@ -254,7 +252,7 @@ def run_monthly_job(
         report.failure_reason = _failure_reason(result, failed)
     publish = _publish_outcome(result)
     if publish.get("published"):
-        report.published_counts = published_row_counts(settings.published_db_path)
+        report.published_counts = dict(publish["row_counts"])
     elif publish:
         report.publish_note = str(publish.get("reason", ""))
     return report
@@ -267,15 +265,3 @@ def _publish_outcome(result: dg.ExecuteInProcessResult) -> dict[str, object]:
         if materialization.asset_key == PUBLISH_ASSET_KEY:
             return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
     return {}
-
-
-def published_row_counts(path: Path) -> dict[str, int]:
-    """Rows of every published table, read from the published file (read-only)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {
-            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
-            for name in PUBLISHED_TABLES
-        }
-    finally:
-        con.close()

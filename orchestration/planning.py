@@ -3,7 +3,7 @@
 import dagster as dg
 
 from models.planning import consensus_demand_plan
-from orchestration.forecasting import DEMAND_FORECAST_TABLE
+from orchestration.forecasting import DEMAND_FORECAST_KEY, DEMAND_FORECAST_TABLE
 from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
@@ -19,7 +19,7 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
         settings,
         key=dg.AssetKey(["planning", "fct_demand_plan"]),
         group_name="planning",
-        deps=[dg.AssetKey(["forecasting", "fct_demand_forecast"])],
+        deps=[DEMAND_FORECAST_KEY],
         kinds={"python", "duckdb"},
         description=(
             "Consensus demand plan per product and target month: statistical forecast "
