@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from expectations.row_rules import Reference, canonical_sql
 
 SUITES_DIR = Path(__file__).parent / "suites"
 SEVERITIES = ("error", "warn")
@@ -31,15 +34,30 @@ class SuiteFile:
     severity: str
     description: str
     expectations: tuple[dict[str, Any], ...]
+    references: dict[str, Reference]
+    query: str | None = None
+    reads: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> SuiteFile:
-        """Read a suite file; its meta must name the table, the asset and the severity."""
+        """Read a suite file; its meta must name the table, the asset and the severity.
+
+        Optional meta: `query`, SQL whose result is validated instead of the
+        whole table (`{run_month}` is replaced by the run month as a date
+        literal), with `reads`, the other relations it joins; `parameters`,
+        suite parameters that stand for another table's column (`{"table":
+        ..., "column": ..., "file": ...}`), used by referential-integrity
+        rules as `{"$PARAMETER": name}`.
+        """
         data = json.loads(path.read_text())
         meta = data.get("meta", {})
         severity = meta.get("severity", "error")
         if severity not in SEVERITIES:
             raise ValueError(f"{path}: meta.severity must be one of {SEVERITIES}, got {severity!r}")
+        references = {
+            name: Reference(spec["table"], spec["column"], spec["file"])
+            for name, spec in meta.get("parameters", {}).items()
+        }
         return cls(
             path=path,
             name=data["name"],
@@ -48,7 +66,35 @@ class SuiteFile:
             severity=severity,
             description=meta.get("description", ""),
             expectations=tuple(data["expectations"]),
+            references=references,
+            query=meta.get("query"),
+            reads=tuple(meta.get("reads", ())),
         )
+
+    def frame_sql(self, run_month: date, aliases: dict[str, dict[str, str]]) -> str:
+        """SQL for the frame to validate: the query, or the table with enumerations spelled
+        canonically (as staging will read them, so 'Mid Market' counts as 'Mid-Market')."""
+        if self.query:
+            return self.query.replace("{run_month}", f"date '{run_month.isoformat()}'")
+        replaced = []
+        for expectation in self.expectations:
+            if expectation.get("meta", {}).get("match") != "spelling":
+                continue
+            column = expectation["kwargs"]["column"]
+            spelled = canonical_sql(
+                f'"{column}"',
+                expectation["kwargs"]["value_set"],
+                aliases.get(expectation["meta"].get("aliases", ""), {}),
+            )
+            replaced.append(f'{spelled} as "{column}"')
+        if not replaced:
+            return f"select * from {self.table}"
+        return f"select * replace ({', '.join(replaced)}) from {self.table}"
+
+    @property
+    def quarantine_expectations(self) -> list[dict[str, Any]]:
+        """The expectations that are row rules, applied at ingest (see `row_rules`)."""
+        return [e for e in self.expectations if e.get("meta", {}).get("quarantine")]
 
 
 @dataclass(frozen=True)
@@ -59,6 +105,7 @@ class SuiteOutcome:
     rows: int
     evaluated: int
     failures: tuple[str, ...]
+    result: Any = field(default=None, compare=False, repr=False)  # GX's validation result
 
     @property
     def observed(self) -> str:
@@ -89,8 +136,14 @@ def _describe_failure(result: Any) -> str:
     return text
 
 
-def run_suite(suite: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
-    """Validate `frame` with `suite` in an ephemeral GX context (nothing written to disk)."""
+def run_suite(
+    suite: SuiteFile, frame: pd.DataFrame, parameters: dict[str, Any] | None = None
+) -> SuiteOutcome:
+    """Validate `frame` with `suite` in an ephemeral GX context (nothing written to disk).
+
+    `parameters` gives the values of the suite's `$PARAMETER`s, e.g. the rep
+    ids of `raw.reps` for a referential-integrity rule.
+    """
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.expectations.expectation_configuration import (
@@ -110,11 +163,14 @@ def run_suite(suite: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
         name=suite.name,
         expectations=[ExpectationConfiguration(**e).to_domain_obj() for e in suite.expectations],
     )
-    validation = batch.validate(gx_suite)
+    validation = batch.validate(
+        gx_suite, expectation_parameters=parameters or {}, result_format="SUMMARY"
+    )
     failures = tuple(_describe_failure(r) for r in validation.results if not r.success)
     return SuiteOutcome(
         passed=bool(validation.success),
         rows=len(frame),
         evaluated=len(validation.results),
         failures=failures,
+        result=validation,
     )

@@ -1,5 +1,6 @@
-"""The `sop` command: `sop demo` writes demo landing data, `sop run` runs a month,
-`sop import-salesforce` turns a Salesforce export into the crm/ landing files."""
+"""The `sop` command: `sop demo` writes demo landing data, `sop validate` checks a landing
+folder without running anything, `sop run` runs a month, `sop import-salesforce` turns a
+Salesforce export into the crm/ landing files."""
 
 from __future__ import annotations
 
@@ -51,6 +52,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if report.success else 1
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from orchestration.validate import validate_landing
+
+    settings = Settings.from_env()
+    landing = Path(args.landing).resolve() if args.landing else settings.landing_dir
+    if not landing.is_dir():
+        print(f"sop validate: no landing folder at {landing}", file=sys.stderr)
+        return 1
+    report = validate_landing(landing, settings.forecast_horizon)
+    print(report.render())
+    return report.exit_code
+
+
 def _import_salesforce(args: argparse.Namespace) -> int:
     from orchestration.salesforce import (
         SalesforceConfig,
@@ -85,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end-month", help="last month of history, YYYY-MM (default: last month)")
     demo.add_argument("--format", choices=("csv", "parquet"), default="csv")
     demo.set_defaults(handler=_demo)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a landing folder as a run would, without running it",
+        description=(
+            "Loads every landing file in memory and runs the landing checks; prints rows, "
+            "quarantined rows by reason with examples, and failed checks per file. Exit code "
+            "0: a run would pass; 1: a run would stop; 3: a run would finish, with failed "
+            "warn checks."
+        ),
+    )
+    validate.add_argument("--landing", help="landing folder (default: $SOP_LANDING_DIR)")
+    validate.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="run the monthly S&OP graph for one month")
     run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.check_results import record_check_result
+from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.partitions import (
     ONE_MONTH_PER_RUN,
     WAREHOUSE_POOL,
@@ -21,8 +22,6 @@ from orchestration.partitions import (
 )
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
 
 class SopDbtTranslator(DagsterDbtTranslator):

@@ -3,9 +3,8 @@
 import dagster as dg
 import pandas as pd
 
-from models.forecasting import forecast_demand, forecast_problems
-from orchestration.check_results import record_check_result
-from orchestration.partitions import WAREHOUSE_POOL, partition_month, warehouse_asset
+from models.forecasting import forecast_demand
+from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 from orchestration.warehouse import replace_rows, to_dates
@@ -15,7 +14,7 @@ DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
 
 
 def build_forecasting_defs(settings: Settings) -> dg.Definitions:
-    """The forecasting group: the demand forecast asset and its contract check."""
+    """The forecasting group: the demand forecast asset (its GX checks are in `quality`)."""
 
     @warehouse_asset(
         settings,
@@ -60,39 +59,4 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             }
         )
 
-    @dg.asset_check(
-        asset=DEMAND_FORECAST_KEY,
-        name="forecast_contract",
-        blocking=True,
-        pool=WAREHOUSE_POOL,
-        description=(
-            "The run's forecast keeps its contract: unique key, every series covers exactly "
-            "the horizon, product totals equal the sum of their regions, 0 <= lower_80 <= "
-            "forecast <= upper_80. Blocks planning and publish when it fails."
-        ),
-    )
-    def forecast_contract(
-        context: dg.AssetCheckExecutionContext, sop: SopResource
-    ) -> dg.AssetCheckResult:
-        month = partition_month(context)
-        with sop.warehouse() as con:
-            forecast = con.execute(
-                f"select * from {DEMAND_FORECAST_TABLE} where run_month = ?", [month]
-            ).df()
-            problems = forecast_problems(forecast, sop.forecast_horizon)
-            observed = "; ".join(problems) or (
-                f"all invariants hold on {len(forecast)} rows "
-                f"({forecast.groupby(['product_id', 'region']).ngroups} series)"
-            )
-            record_check_result(
-                con,
-                month,
-                "forecast_contract",
-                DEMAND_FORECAST_TABLE,
-                "error",
-                not problems,
-                observed,
-            )
-        return dg.AssetCheckResult(passed=not problems, metadata={"observed": observed})
-
-    return dg.Definitions(assets=[fct_demand_forecast], asset_checks=[forecast_contract])
+    return dg.Definitions(assets=[fct_demand_forecast])

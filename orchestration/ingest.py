@@ -3,7 +3,7 @@
 import dagster as dg
 
 from models.compensation import empty_tiers_frame, load_comp_plan
-from orchestration.ingest_loader import load_landing_file
+from orchestration.ingest_loader import load_landing_file, suite_rules
 from orchestration.landing_contract import LANDING_FILES, LandingFile
 from orchestration.partitions import warehouse_asset
 from orchestration.resources import SopResource
@@ -20,10 +20,16 @@ def _raw_asset(spec: LandingFile, settings: Settings) -> dg.AssetsDefinition:
         settings,
         key=raw_asset_key(spec.name),
         group_name="ingest",
+        # A row referring to another file (an opportunity's owner rep) is checked against it.
+        deps=sorted(
+            {raw_asset_key(ref.table.split(".")[1]) for ref in suite_rules(spec)[1]},
+            key=lambda k: k.to_string(),
+        ),
         kinds={"duckdb", "csv"},
         description=(
             f"Landing file {spec.relative_stem}.csv (or .parquet) loaded into raw.{spec.name} "
-            "with declared types; rows that cannot be typed go to quality.quarantine."
+            "with declared types; rows that cannot be typed, lack a required value, break a row "
+            "rule of its GX suite or repeat a key go to quality.quarantine with a reason."
         ),
     )
     def _load(context: dg.AssetExecutionContext, sop: SopResource) -> dg.MaterializeResult:

@@ -9,19 +9,22 @@ person can act on. File-level problems (missing file, missing column) raise
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from expectations import list_suites
+from expectations.row_rules import Reference, RowRule, quarantine_rules
+from orchestration.dbt_config import configured_aliases
 from orchestration.landing_contract import Column, LandingFile
+from orchestration.landing_errors import LandingFileError
+from orchestration.landing_text import CSV_READER, read_csv_error, readable_csv
 
 QUARANTINE_TABLE = "quality.quarantine"
 LOAD_LOG_TABLE = "quality.load_log"
-
-
-class LandingFileError(Exception):
-    """A landing file cannot be loaded at all; the message is meant for a person."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class LoadResult:
     rows_loaded: int
     rows_quarantined: int
     extra_columns: tuple[str, ...]
+    encoding: str = "utf-8"
 
 
 def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
@@ -51,28 +55,63 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
     return present[0]
 
 
-def landing_reader(path: Path) -> str:
-    """DuckDB table function that reads a landing file, every CSV column as text."""
-    if path.suffix == ".csv":
-        return "read_csv(?, all_varchar = true, header = true, auto_detect = true)"
-    return "read_parquet(?)"
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
-def count_records(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+@contextmanager
+def landing_relation(
+    con: duckdb.DuckDBPyConnection, path: Path, display_name: str
+) -> Iterator[str]:
+    """A temp view `_landing_file` over the landing file, every CSV column as text.
+
+    CSV text is decoded first (UTF-8 with or without BOM in place; UTF-16 and
+    Windows-1252 through a temporary UTF-8 copy, see `landing_text`). A file
+    that cannot be read, here or while the body reads the view, raises
+    `LandingFileError` naming it and what is wrong. Yields the encoding found
+    ('parquet' for Parquet files).
+    """
+    if path.suffix != ".csv":
+        try:
+            con.execute(
+                "create or replace temp view _landing_file as "
+                f"select * from read_parquet({_quoted(path)})"
+            )
+            yield "parquet"
+        except duckdb.Error as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LandingFileError(
+                f"{display_name}: not a readable Parquet file ({detail})"
+            ) from None
+        finally:
+            con.execute("drop view if exists _landing_file")
+        return
+    with readable_csv(path, display_name) as text:
+        try:
+            con.execute(
+                "create or replace temp view _landing_file as "
+                f"select * from {CSV_READER.replace('?', _quoted(text.path))}"
+            )
+            yield text.encoding
+        except duckdb.Error as exc:
+            raise read_csv_error(exc, display_name, text.path) from None
+        finally:
+            con.execute("drop view if exists _landing_file")
+
+
+def count_records(con: duckdb.DuckDBPyConnection, path: Path, display_name: str) -> int:
     """Data records in a landing file, counted by reading it again (the audit's own count)."""
-    return con.execute(f"select count(*) from {landing_reader(path)}", [str(path)]).fetchone()[0]
+    with landing_relation(con, path, display_name):
+        return con.execute("select count(*) from _landing_file").fetchone()[0]
 
 
-def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Read the file into temp table `_landing`, every column as text, in file order."""
-    try:
-        con.execute(
-            f"create or replace temp table _landing_in as select * from {landing_reader(path)}",
-            [str(path)],
-        )
-    except duckdb.Error as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LandingFileError(f"{path.parent.name}/{path.name} cannot be read: {detail}") from None
+def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str) -> str:
+    """Read the file into temp table `_landing`, every column as text, in file order.
+
+    Returns the file's encoding (see `landing_relation`).
+    """
+    with landing_relation(con, path, display_name) as encoding:
+        con.execute("create or replace temp table _landing_in as select * from _landing_file")
     # Names are compared trimmed and case-insensitively; values become trimmed text.
     columns = [row[0] for row in con.execute("describe _landing_in").fetchall()]
     selects = [
@@ -84,6 +123,7 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         f"select rowid + 1 as _source_row, {', '.join(selects)} from _landing_in"
     )
     con.execute("drop table _landing_in")
+    return encoding
 
 
 def _typed(column: Column) -> str:
@@ -95,31 +135,127 @@ def _typed(column: Column) -> str:
     return f"try_cast({ref} as {column.type})"
 
 
-def _problems(column: Column) -> str:
-    """SQL that yields a reason when the column's value is unusable, else NULL."""
-    ref = f'"{column.name}"'
+def _typed_ref(name: str) -> str:
+    """The typed copy of a column in the working table (the original text keeps the name)."""
+    return f'"__typed_{name}"'
+
+
+def _text_ref(name: str) -> str:
+    return f'"{name}"'
+
+
+def _contract_rules(column: Column) -> list[RowRule]:
+    """The landing contract's own rules for a column: a required value, a castable value."""
+    ref = _text_ref(column.name)
     label = column.type.split("(")[0].lower()
-    invalid = (
-        f"when {ref} is not null and {_typed(column)} is null "
-        f"then '{column.name}: ''' || {ref} || ''' is not a valid {label}'"
+    invalid = RowRule(
+        "invalid_value",
+        column.name,
+        f"{ref} is not null and {_typed_ref(column.name)} is null",
+        f"'{column.name}: ''' || {ref} || ''' is not a valid {label}'",
     )
-    missing = (
-        ""
-        if column.nullable
-        else f"when {ref} is null then '{column.name}: required value is empty'"
+    if column.nullable:
+        return [invalid]
+    missing = RowRule(
+        "missing_value", column.name, f"{ref} is null", f"'{column.name}: required value is empty'"
     )
-    return f"case {missing} {invalid} end"
+    return [missing, invalid]
+
+
+def suite_rules(spec: LandingFile) -> tuple[list[RowRule], list[Reference]]:
+    """The quarantine rules of the suites guarding `raw.<name>`, and the tables they look up."""
+    rules: list[RowRule] = []
+    references: list[Reference] = []
+    aliases = configured_aliases()
+    for suite in list_suites():
+        if suite.table != f"raw.{spec.name}" or suite.query:
+            continue
+        rules += quarantine_rules(
+            suite.quarantine_expectations, _typed_ref, _text_ref, suite.references, aliases
+        )
+        references += [
+            suite.references[e["kwargs"]["value_set"]["$PARAMETER"]]
+            for e in suite.quarantine_expectations
+            if isinstance(e["kwargs"].get("value_set"), dict)
+        ]
+    return rules, references
+
+
+def _require_loaded(
+    con: duckdb.DuckDBPyConnection, source_file: str, references: list[Reference]
+) -> None:
+    """Referenced tables must be loaded first (the asset graph orders them; this says so)."""
+    loaded = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    for ref in references:
+        if ref.table not in loaded:
+            raise RuntimeError(f"{source_file} is checked against {ref.table}: load it first")
+
+
+def _case(rules: list[RowRule], field: str) -> str:
+    """SQL giving `field` (column or kind) of the first rule the row breaks, else NULL."""
+    whens = " ".join(f"when {r.violation} then '{getattr(r, field)}'" for r in rules)
+    return f"case {whens} end"
+
+
+def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: str) -> None:
+    """Of rows with the same key (and no other problem), keep the first in the file."""
+    key = ", ".join(_typed_ref(c) for c in spec.key)
+    shown = " || ', ' || ".join(
+        f"'{c}=''' || coalesce({_text_ref(c)}, '') || ''''" for c in spec.key
+    )
+    con.execute(
+        f"""
+        create or replace temp table _duplicates as
+        select _source_row, first_row, same
+        from (
+            select
+                _source_row,
+                min(_source_row) over by_key as first_row,
+                {record} = first_value({record}) over (by_key order by _source_row) as same
+            from _checked
+            where _reason = ''
+            window by_key as (partition by {key})
+        )
+        where _source_row <> first_row
+        """
+    )
+    con.execute(
+        f"""
+        update _checked set
+            _reason = 'duplicate key ' || {shown} || ': '
+                || case when d.same then 'the same record as row ' || d.first_row
+                        else 'also at row ' || d.first_row || ' with other values' end
+                || '; the first row is kept',
+            _bad_column = '{", ".join(spec.key)}',
+            _rule = 'duplicate_key'
+        from _duplicates as d
+        where _checked._source_row = d._source_row
+        """
+    )
+    con.execute("drop table _duplicates")
 
 
 def load_landing_file(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, spec: LandingFile
 ) -> LoadResult:
-    """Load `spec`'s file into `raw.<name>` and its bad rows into the quarantine table."""
+    """Load `spec`'s file into `raw.<name>` and its bad rows into the quarantine table.
+
+    A row is quarantined when a value does not cast to its type, a required
+    value is empty, it breaks a row rule of the file's suites (allowed values,
+    ranges, date order, a reference to a row of another file), or its key
+    repeats an earlier row's; the first problem names the column, the reason
+    lists them all.
+    """
     path = find_landing_file(landing_dir, spec)
     source_file = str(path.relative_to(landing_dir))
     # Offsets convert to UTC only if the session is in UTC, whatever the machine's zone.
     con.execute("set TimeZone = 'UTC'")
-    _read_as_text(con, path)
+    encoding = _read_as_text(con, path, source_file)
     present = [row[0] for row in con.execute("describe _landing").fetchall()]
     missing = [name for name in spec.column_names if name not in present]
     if missing:
@@ -128,31 +264,38 @@ def load_landing_file(
             f"(found: {', '.join(c for c in present if c != '_source_row')})"
         )
     extras = tuple(c for c in present if c != "_source_row" and c not in spec.column_names)
+    text_columns = [c for c in present if c != "_source_row"]
+    record = f"struct_pack({', '.join(_text_ref(c) for c in text_columns)})"
 
-    problem_list = ", ".join(_problems(c) for c in spec.columns)
-    first_bad_column = " ".join(
-        f"when ({_problems(c)}) is not null then '{c.name}'" for c in spec.columns
-    )
+    extra_rules, references = suite_rules(spec)
+    _require_loaded(con, source_file, references)
+    rules = [r for c in spec.columns for r in _contract_rules(c)] + extra_rules
+    typed = ", ".join(f"{_typed(c)} as {_typed_ref(c.name)}" for c in spec.columns)
+    reasons = ", ".join(f"case when {r.violation} then {r.reason} end" for r in rules)
     con.execute(
-        "create or replace temp table _checked as select *, "
-        f"concat_ws('; ', {problem_list}) as _reason, "
-        f"case {first_bad_column} end as _bad_column from _landing"
+        "create or replace temp table _checked as "
+        f"select *, concat_ws('; ', {reasons}) as _reason, "
+        f"{_case(rules, 'column')} as _bad_column, {_case(rules, 'kind')} as _rule "
+        f"from (select *, {typed} from _landing)"
     )
+    _flag_duplicates(con, spec, record)
 
-    typed = ", ".join(f'{_typed(c)} as "{c.name}"' for c in spec.columns)
-    extra_sql = "".join(f', "{c}"' for c in extras)
-    text_columns = ", ".join(f'"{c}"' for c in present if c != "_source_row")
+    loaded = ", ".join(f'{_typed_ref(c.name)} as "{c.name}"' for c in spec.columns)
+    extra_sql = "".join(f", {_text_ref(c)}" for c in extras)
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quality")
     con.execute(
         f"create table if not exists {QUARANTINE_TABLE} (source_file varchar, row_number bigint, "
-        "table_name varchar, column_name varchar, reason varchar, raw_record varchar)"
+        "table_name varchar, column_name varchar, reason varchar, raw_record varchar, "
+        "rule varchar)"
     )
+    # Warehouses made before `rule` existed get the column (NULL for their old rows).
+    con.execute(f"alter table {QUARANTINE_TABLE} add column if not exists rule varchar")
     con.execute("begin transaction")
     try:
         con.execute(
             f"create or replace table raw.{spec.name} as "
-            f"select {typed}{extra_sql}, _source_row from _checked where _reason = '' "
+            f"select {loaded}{extra_sql}, _source_row from _checked where _reason = '' "
             "order by _source_row"
         )
         # By table, not file: a file that switched from CSV to Parquet leaves no stale rows.
@@ -160,7 +303,7 @@ def load_landing_file(
         con.execute(
             f"insert into {QUARANTINE_TABLE} "
             "select ?, _source_row, ?, _bad_column, _reason, "
-            f"cast(to_json(struct_pack({text_columns})) as varchar) "
+            f"cast(to_json({record}) as varchar), _rule "
             "from _checked where _reason <> '' order by _source_row",
             [source_file, f"raw.{spec.name}"],
         )
@@ -191,4 +334,4 @@ def load_landing_file(
         raise AssertionError(
             f"{source_file}: {rows_read} read != {rows_loaded} + {rows_quarantined}"
         )
-    return LoadResult(source_file, rows_read, rows_loaded, rows_quarantined, extras)
+    return LoadResult(source_file, rows_read, rows_loaded, rows_quarantined, extras, encoding)

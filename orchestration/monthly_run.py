@@ -18,8 +18,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from expectations.data_docs import build_quality_docs
 from orchestration.definitions import build_definitions
-from orchestration.ingest_loader import LandingFileError, find_landing_file, landing_reader
+from orchestration.ingest_loader import LandingFileError, find_landing_file, landing_relation
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.publish import PUBLISH_ASSET_KEY
 from orchestration.schedules import MONTHLY_JOB_NAME
@@ -45,6 +46,9 @@ class RunReport:
     settings: Settings | None = None
     log_path: Path | None = None
     publish_note: str = ""
+    quarantined: dict[str, int] = field(default_factory=dict)
+    quality_docs: Path | None = None
+    quality_docs_note: str = ""
 
     def render(self) -> str:
         """The summary `sop run` prints."""
@@ -70,6 +74,17 @@ class RunReport:
             lines.extend(f"  {n:<{width}}  {c:>10,} rows" for n, c in self.published_counts.items())
         if self.publish_note:
             lines.append(f"Published tables not replaced: {self.publish_note}")
+        if self.quarantined:
+            total = sum(self.quarantined.values())
+            lines.append(
+                f"Quarantined: {total:,} row(s), kept with a reason in quality.quarantine "
+                "(published as dq_quarantine):"
+            )
+            lines.extend(f"  {name}: {rows:,}" for name, rows in self.quarantined.items())
+        if self.quality_docs:
+            lines.append(f"Quality report (GX Data Docs): {self.quality_docs.as_uri()}")
+        elif self.quality_docs_note:
+            lines.append(f"Quality report not built: {self.quality_docs_note}")
         if self.log_path:
             lines.append(f"dbt log of this run: {self.log_path} (or run with --verbose)")
         return "\n".join(lines)
@@ -84,10 +99,12 @@ def default_run_month(landing_dir: Path) -> date:
     latest = []
     for name, column in (("orders", "order_date"), ("activities", "activity_at")):
         path = find_landing_file(landing_dir, LANDING_BY_NAME[name])
-        value = duckdb.sql(
-            f"select max(try_cast(cast({column} as varchar) as date)) from {landing_reader(path)}",
-            params=[str(path)],
-        ).fetchone()[0]
+        con = duckdb.connect()
+        with landing_relation(con, path, str(path.relative_to(landing_dir))):
+            value = con.execute(
+                f"select max(try_cast(cast({column} as varchar) as date)) from _landing_file"
+            ).fetchone()[0]
+        con.close()
         if value is not None:
             latest.append(value)
     if not latest:
@@ -250,12 +267,36 @@ def run_monthly_job(
     )
     if not report.success:
         report.failure_reason = _failure_reason(result, failed)
+    report.quarantined = _quarantined_rows(settings)
+    try:
+        report.quality_docs = build_quality_docs(
+            settings.validations_dir, settings.quality_docs_dir, month
+        )
+    except Exception as exc:  # the report must still say how the run went
+        report.quality_docs_note = f"{type(exc).__name__}: {exc}"
     publish = _publish_outcome(result)
     if publish.get("published"):
         report.published_counts = dict(publish["row_counts"])
     elif publish:
         report.publish_note = str(publish.get("reason", ""))
     return report
+
+
+def _quarantined_rows(settings: Settings) -> dict[str, int]:
+    """Rows quarantined per landing file by this run's ingest ({} when none, or no warehouse)."""
+    if not settings.warehouse_path.exists():
+        return {}
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select source_file, rows_quarantined from quality.load_log "
+            "where rows_quarantined > 0 order by source_file"
+        ).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        con.close()
+    return dict(rows)
 
 
 def _publish_outcome(result: dg.ExecuteInProcessResult) -> dict[str, object]:

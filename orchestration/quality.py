@@ -1,16 +1,54 @@
 """Quality group: GX suites as asset checks, and the audit that nothing was lost at ingest."""
 
+from datetime import date
+from typing import Any
+
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from expectations import SuiteFile, list_suites, run_suite
+from expectations.data_docs import CheckRecord, save_validation_result
 from orchestration.check_results import record_check_result
+from orchestration.dbt_config import configured_aliases
 from orchestration.ingest import raw_asset_key
 from orchestration.ingest_loader import QUARANTINE_TABLE, count_records, find_landing_file
 from orchestration.landing_contract import LANDING_FILES
 from orchestration.partitions import WAREHOUSE_POOL, partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
+
+
+def _relation_key(relation: str) -> dg.AssetKey:
+    """Asset key of a warehouse relation: `schema.name` is the asset `schema/name`."""
+    return dg.AssetKey(relation.split("."))
+
+
+def suite_reads(suite: SuiteFile) -> list[dg.AssetKey]:
+    """Assets besides its own that a suite reads: referenced tables and those its query joins."""
+    relations = {r.table for r in suite.references.values()} | set(suite.reads)
+    own = dg.AssetKey(list(suite.asset_key))
+    return sorted(
+        (k for k in map(_relation_key, relations) if k != own), key=lambda k: k.to_string()
+    )
+
+
+def suite_parameters(
+    con: duckdb.DuckDBPyConnection, suite: SuiteFile, horizon: int
+) -> dict[str, Any]:
+    """Values of the suite's `$PARAMETER`s: referenced ids, and the forecast horizon."""
+    values: dict[str, Any] = {"horizon": horizon}
+    for name, ref in suite.references.items():
+        values[name] = [
+            row[0] for row in con.execute(f"select distinct * from ({ref.subquery()})").fetchall()
+        ]
+    return values
+
+
+def validate_suite(con: duckdb.DuckDBPyConnection, suite: SuiteFile, run_month: date, horizon: int):
+    """Run `suite` on what it guards in the warehouse, for `run_month`."""
+    frame = con.execute(suite.frame_sql(run_month, configured_aliases())).df()
+    return run_suite(suite, frame, suite_parameters(con, suite, horizon))
 
 
 def _suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
@@ -23,20 +61,31 @@ def _suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
         description=suite.description,
         blocking=blocking,
         pool=WAREHOUSE_POOL,
+        additional_deps=suite_reads(suite),
     )
     def _check(context: dg.AssetCheckExecutionContext, sop: SopResource) -> dg.AssetCheckResult:
+        month = partition_month(context)
         with sop.warehouse() as con:
-            frame = con.execute(f"select * from {suite.table}").df()
-            outcome = run_suite(suite, frame)
+            outcome = validate_suite(con, suite, month, sop.forecast_horizon)
+            record = CheckRecord(
+                run_month=month,
+                check_name=f"gx_{suite.name}",
+                table_name=suite.table,
+                severity=suite.severity,
+                passed=outcome.passed,
+                observed=outcome.observed,
+            )
             record_check_result(
                 con,
-                partition_month(context),
-                f"gx_{suite.name}",
-                suite.table,
-                suite.severity,
-                outcome.passed,
-                outcome.observed,
+                month,
+                record.check_name,
+                record.table_name,
+                record.severity,
+                record.passed,
+                record.observed,
             )
+        # Kept for the run's GX Data Docs (built once the run is over, see `sop run`).
+        save_validation_result(sop.settings.validations_dir, record, outcome.result)
         return dg.AssetCheckResult(
             passed=outcome.passed,
             severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
@@ -74,7 +123,9 @@ def _load_audit_asset(settings: Settings) -> dg.AssetsDefinition:
                     f"select count(*) from {QUARANTINE_TABLE} where table_name = ?",
                     [f"raw.{spec.name}"],
                 ).fetchone()[0]
-                rows_read = count_records(con, path)
+                rows_read = count_records(
+                    con, path, str(path.relative_to(sop.settings.landing_dir))
+                )
                 counted.append((spec.relative_stem, rows_read, in_raw, quarantined))
         audit = pd.DataFrame(
             counted, columns=["landing_file", "rows_in_file", "rows_in_raw", "rows_quarantined"]

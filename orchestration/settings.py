@@ -37,6 +37,16 @@ class Settings:
         """The published DuckDB file (schema marts)."""
         return self.published_dir / "sop.duckdb"
 
+    @property
+    def validations_dir(self) -> Path:
+        """GX validation results of every check, one JSON per run month and check."""
+        return self.data_dir / "quality" / "validations"
+
+    @property
+    def quality_docs_dir(self) -> Path:
+        """GX Data Docs of the checks, rebuilt after each run (index.html works offline)."""
+        return self.data_dir / "docs" / "quality"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read `SOP_*` variables; relative paths resolve against the current directory."""

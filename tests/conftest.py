@@ -38,3 +38,16 @@ def copy_landing(source: Path, target: Path) -> Path:
 def tiny_landing(tmp_path: Path) -> Path:
     """A writable copy of the hand-built landing folder (tests mutate it)."""
     return copy_landing(TINY_LANDING, tmp_path / "landing")
+
+
+def load_parents(con, name: str, source: Path = TINY_LANDING) -> None:
+    """Load the files that `name`'s row rules refer to (e.g. reps for opportunities) from
+    `source`, so a test can load one landing file on its own."""
+    from orchestration.ingest_loader import load_landing_file, suite_rules
+    from orchestration.landing_contract import LANDING_BY_NAME
+
+    for ref in suite_rules(LANDING_BY_NAME[name])[1]:
+        parent = ref.table.split(".")[1]
+        if parent != name:
+            load_parents(con, parent, source)
+            load_landing_file(con, source, LANDING_BY_NAME[parent])

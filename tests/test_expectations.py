@@ -10,12 +10,13 @@ from expectations import list_suites, run_suite
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.warehouse import connect
-from tests.conftest import TINY_LANDING
+from tests.conftest import TINY_LANDING, load_parents
 
 
 @pytest.fixture
 def raw_orders(tmp_path: Path):
     with connect(tmp_path / "w.duckdb") as con:
+        load_parents(con, "orders")
         load_landing_file(con, TINY_LANDING, LANDING_BY_NAME["orders"])
         return con.execute("select * from raw.orders").df()
 

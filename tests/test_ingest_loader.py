@@ -12,6 +12,7 @@ import pytest
 from orchestration.ingest_loader import LandingFileError, load_landing_file
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.warehouse import connect
+from tests.conftest import load_parents
 
 REPS_HEADER = "rep_id,rep_name,team,region,role,manager_id,hire_date,end_date"
 
@@ -24,6 +25,7 @@ def _write(landing: Path, relative: str, text: str) -> None:
 
 def _load(tmp_path: Path, name: str):
     with connect(tmp_path / "w.duckdb") as con:
+        load_parents(con, name)
         result = load_landing_file(con, tmp_path / "landing", LANDING_BY_NAME[name])
         raw = con.execute(f"select * from raw.{name} order by _source_row").df()
         quarantine = con.execute("select * from quality.quarantine order by row_number").df()
@@ -68,6 +70,7 @@ def test_timestamps_with_offsets_are_converted_to_utc(tmp_path: Path) -> None:
     )
     with connect(tmp_path / "w.duckdb") as con:
         con.execute("set TimeZone = 'Europe/Berlin'")  # the loader must not depend on it
+        load_parents(con, "activities")
         result = load_landing_file(con, tmp_path / "landing", LANDING_BY_NAME["activities"])
         raw = con.execute("select * from raw.activities order by _source_row").df()
     assert result.rows_quarantined == 0

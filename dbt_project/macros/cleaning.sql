@@ -5,11 +5,6 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{% macro lower_text(column) -%}
-    {#- Trimmed lower-case text, for enumerations whose SPEC spelling is lower case. -#}
-    lower({{ clean_text(column) }})
-{%- endmacro %}
-
 {% macro _match_key(text) -%}
     {#- The spelling-insensitive form of a literal: lower case, without spaces,
         hyphens or underscores ('Mid Market', 'mid-market' -> 'midmarket'). -#}

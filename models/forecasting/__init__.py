@@ -2,6 +2,6 @@
 
 from models.forecasting.demand import forecast_demand
 from models.forecasting.seasonal_naive import VectorizedSeasonalNaive
-from models.forecasting.validation import forecast_problems
 
-__all__ = ["VectorizedSeasonalNaive", "forecast_demand", "forecast_problems"]
+
+__all__ = ["VectorizedSeasonalNaive", "forecast_demand"]

@@ -14,7 +14,7 @@ final as (
         {{ clean_text('lead_source') }} as lead_source,
         {{ clean_text('owner_rep_id') }} as owner_rep_id,
         first_contact_at,
-        {{ lower_text('status') }} as status,
+        {{ canonical_value('status', ['open', 'qualified', 'disqualified']) }} as status,
         qualified_at,
         {{ clean_text('opportunity_id') }} as opportunity_id,
         _source_row as source_row

@@ -13,7 +13,7 @@ final as (
         {{ clean_text('product_id') }} as product_id,
         due_date,
         quantity,
-        {{ lower_text('supply_type') }} as supply_type,
+        {{ canonical_value('supply_type', ['purchase', 'production']) }} as supply_type,
         _source_row as source_row
 
     from source
