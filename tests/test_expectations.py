@@ -1,63 +1,241 @@
-"""GX suites on real loaded tables: clean data passes, each kind of bad data is named."""
+"""GX suites: they agree with the landing contract, pass on clean data, and name bad data."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
 from expectations import list_suites, run_suite
+from expectations.row_rules import canonical_sql, match_key, quarantine_rules
 from orchestration.ingest_loader import load_landing_file
-from orchestration.landing_contract import LANDING_BY_NAME
+from orchestration.landing_contract import LANDING_BY_NAME, LANDING_FILES
+from orchestration.quality import validate_suite
 from orchestration.warehouse import connect
-from tests.conftest import TINY_LANDING, load_parents
+from tests.conftest import TINY_LANDING
+
+SUITES = {s.name: s for s in list_suites()}
+RUN_MONTH = date(2025, 6, 1)
 
 
-@pytest.fixture
-def raw_orders(tmp_path: Path):
-    with connect(tmp_path / "w.duckdb") as con:
-        load_parents(con, "orders")
-        load_landing_file(con, TINY_LANDING, LANDING_BY_NAME["orders"])
-        return con.execute("select * from raw.orders").df()
+@pytest.fixture(scope="module")
+def tiny_warehouse(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("gx") / "w.duckdb"
+    with connect(path) as con:
+        for spec in LANDING_FILES:
+            load_landing_file(con, TINY_LANDING, spec)
+    return path
 
 
-def _suite(name: str):
-    return next(s for s in list_suites() if s.name == name)
+def _expectations(suite_name: str, kind: str) -> list[dict]:
+    return [e["kwargs"] for e in SUITES[suite_name].expectations if e["type"] == kind]
 
 
-def test_every_suite_names_a_table_and_a_severity() -> None:
-    suites = {s.name: s for s in list_suites()}
-    assert suites["raw_orders"].severity == "error"
-    assert suites["raw_orders_signs"].severity == "warn"
-    for suite in suites.values():
-        assert suite.table.startswith(("raw.", "marts.")) and suite.severity in ("error", "warn")
+@pytest.mark.parametrize("spec", LANDING_FILES, ids=lambda s: s.name)
+def test_every_landing_file_has_a_blocking_suite_that_matches_the_contract(spec) -> None:
+    suite = SUITES[f"raw_{spec.name}"]
+    assert (suite.table, suite.asset_key, suite.severity) == (
+        f"raw.{spec.name}",
+        ("raw", spec.name),
+        "error",
+    )
+    columns = _expectations(suite.name, "expect_table_columns_to_match_set")
+    assert columns == [{"column_set": spec.column_names, "exact_match": False}]
+    not_null = {
+        k["column"] for k in _expectations(suite.name, "expect_column_values_to_not_be_null")
+    }
+    assert not_null == {c.name for c in spec.columns if not c.nullable}
+    unique = _expectations(suite.name, "expect_column_values_to_be_unique") + _expectations(
+        suite.name, "expect_compound_columns_to_be_unique"
+    )
+    assert unique in ([{"column": spec.key[0]}], [{"column_list": list(spec.key)}])
 
 
-@pytest.mark.parametrize("name", ["raw_orders", "raw_orders_signs"])
-def test_clean_orders_pass(raw_orders, name) -> None:
-    outcome = run_suite(_suite(name), raw_orders)
+def test_suites_guard_the_key_marts_with_the_expected_severities() -> None:
+    severities = {name: s.severity for name, s in SUITES.items() if not name.startswith("raw_")}
+    assert severities == {
+        "marts_fct_quota_attainment": "error",
+        "marts_fct_demand_history": "error",
+        "marts_fct_demand_history_signs": "warn",
+        "forecasting_fct_demand_forecast": "error",
+        "forecasting_fct_demand_forecast_coverage": "error",
+        "forecasting_fct_demand_forecast_reconciled": "error",
+        "planning_fct_demand_plan": "error",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SUITES if n.startswith("raw_")))
+def test_every_landing_suite_passes_on_the_clean_tiny_landing(tiny_warehouse, name) -> None:
+    with connect(tiny_warehouse, read_only=True) as con:
+        outcome = validate_suite(con, SUITES[name], RUN_MONTH, 18)
     assert outcome.passed, outcome.observed
-    assert outcome.observed == f"all {outcome.evaluated} expectations passed on 7 rows"
+    assert outcome.observed.startswith(f"all {outcome.evaluated} expectations passed on ")
 
 
-def test_a_duplicated_order_line_fails_the_blocking_suite(raw_orders) -> None:
-    bad = raw_orders.copy()
-    bad.loc[1, ["order_id", "product_id"]] = bad.loc[2, ["order_id", "product_id"]].to_numpy()
-    outcome = run_suite(_suite("raw_orders"), bad)
+def test_a_duplicated_order_line_fails_the_blocking_suite(tiny_warehouse) -> None:
+    with connect(tiny_warehouse, read_only=True) as con:
+        frame = con.execute("select * from raw.orders order by _source_row").df()
+        products = [r[0] for r in con.execute("select product_id from raw.products").fetchall()]
+    frame.loc[1, ["order_id", "product_id"]] = frame.loc[2, ["order_id", "product_id"]].to_numpy()
+    outcome = run_suite(SUITES["raw_orders"], frame, {"known_product_ids": products})
     assert not outcome.passed
     assert outcome.observed == (
-        "1 of 7 expectations failed on 7 rows: expect_compound_columns_to_be_unique("
+        "1 of 11 expectations failed on 7 rows: expect_compound_columns_to_be_unique("
         "column_list=['order_id', 'product_id']): 2 unexpected (e.g. "
         "{'order_id': 'SO3', 'product_id': 'P1'}, {'order_id': 'SO3', 'product_id': 'P1'})"
     )
 
 
-def test_a_negative_quantity_fails_the_warning_suite(raw_orders) -> None:
-    bad = raw_orders.copy()
-    bad.loc[0, "quantity"] = -4.0
-    assert run_suite(_suite("raw_orders"), bad).passed
-    outcome = run_suite(_suite("raw_orders_signs"), bad)
+def test_a_negative_quantity_fails_only_the_warning_suite(tiny_warehouse) -> None:
+    with connect(tiny_warehouse, read_only=True) as con:
+        frame = con.execute("select * from raw.orders order by _source_row").df()
+        accounts = [r[0] for r in con.execute("select account_id from raw.accounts").fetchall()]
+    frame.loc[0, "quantity"] = -4.0
+    outcome = run_suite(SUITES["raw_orders_warnings"], frame, {"known_account_ids": accounts})
     assert outcome.observed == (
-        "1 of 2 expectations failed on 7 rows: expect_column_values_to_be_between("
+        "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_between("
         "column=quantity, min_value=0.0): 1 unexpected (e.g. -4.0)"
+    )
+
+
+def test_spelling_insensitive_values_are_read_as_staging_reads_them() -> None:
+    assert match_key(" Mid Market ") == match_key("mid-market") == "midmarket"
+    sql = canonical_sql("v", ["SMB", "Mid-Market"], {"Discovery": "Prospecting"})
+    values = ["mid_market", " smb ", "DISCOVERY", "Gold"]
+    got = duckdb.sql(f"select {sql} from unnest(?) as t(v)", params=[values]).fetchall()
+    assert [r[0] for r in got] == ["Mid-Market", "SMB", "Prospecting", "Gold"]
+
+
+@pytest.mark.parametrize(
+    ("expectation", "message"),
+    [
+        (
+            {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "a"}},
+            "expect_column_values_to_match_regex cannot be a quarantine rule",
+        ),
+        (
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "a", "column_B": "b", "or_equal": True},
+            },
+            "set ignore_row_if to 'either_value_is_missing'",
+        ),
+        (
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "a", "min_value": 0, "mostly": 0.9},
+            },
+            "a quarantine rule cannot use 'mostly'",
+        ),
+    ],
+)
+def test_a_rule_that_cannot_be_applied_row_by_row_is_refused(expectation, message) -> None:
+    expectation["meta"] = {"quarantine": True}
+    with pytest.raises(ValueError, match=message):
+        quarantine_rules([expectation], str, str, {})
+
+
+def _forecast_warehouse(forecast: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A warehouse with a one-product history and the given forecast rows."""
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema forecasting; create schema planning")
+    con.execute(
+        "create table marts.dim_products as select 'P1' as product_id, "
+        "date '2024-01-01' as launch_date, null::date as end_date"
+    )
+    con.execute(
+        "create table marts.fct_demand_history as select 'P1' as product_id, region, "
+        "date '2025-06-01' as month, 1.0 as quantity from unnest(['EU', 'US']) as t(region)"
+    )
+    con.register("_forecast", forecast)
+    con.execute(
+        "create table forecasting.fct_demand_forecast as select cast(run_month as date) as "
+        "run_month, product_id, region, cast(target_month as date) as target_month, "
+        "forecast_qty, lower_80, upper_80, model from _forecast"
+    )
+    return con
+
+
+def _forecast(horizon: int = 2) -> pd.DataFrame:
+    rows = []
+    for step in range(1, horizon + 1):
+        target = pd.Timestamp(RUN_MONTH) + pd.DateOffset(months=step)
+        for region, qty in (("ALL", 5.0), ("EU", 2.0), ("US", 3.0)):
+            rows.append(("2025-06-01", "P1", region, target, qty, qty - 1, qty + 1, "snaive"))
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "run_month",
+            "product_id",
+            "region",
+            "target_month",
+            "forecast_qty",
+            "lower_80",
+            "upper_80",
+            "model",
+        ],
+    )
+
+
+def _forecast_failures(forecast: pd.DataFrame) -> dict[str, str]:
+    con = _forecast_warehouse(forecast)
+    outcomes = {
+        name: validate_suite(con, SUITES[name], RUN_MONTH, 2)
+        for name in SUITES
+        if name.startswith("forecasting_")
+    }
+    return {name: o.observed for name, o in outcomes.items() if not o.passed}
+
+
+def test_a_sound_forecast_passes_every_forecast_suite() -> None:
+    assert _forecast_failures(_forecast()) == {}
+
+
+def test_forecast_suites_name_each_broken_invariant() -> None:
+    duplicated = pd.concat([_forecast(), _forecast().iloc[[0]]])
+    assert (
+        "expect_compound_columns_to_be_unique"
+        in (_forecast_failures(duplicated)["forecasting_fct_demand_forecast"])
+    )
+
+    short = _forecast().iloc[:-3]  # the second month of every series is missing
+    assert _forecast_failures(short) == {
+        "forecasting_fct_demand_forecast_coverage": (
+            "2 of 4 expectations failed on 3 rows: expect_column_values_to_be_between("
+            "column=months_forecast, min_value=2.0, max_value=2.0): 3 unexpected "
+            "(e.g. 1, 1, 1); expect_column_values_to_be_between(column=distinct_months, "
+            "min_value=2.0, max_value=2.0): 3 unexpected (e.g. 1, 1, 1)"
+        )
+    }
+
+    unreconciled = _forecast()
+    unreconciled.loc[0, ["forecast_qty", "upper_80"]] = [6.0, 7.0]
+    assert list(_forecast_failures(unreconciled)) == ["forecasting_fct_demand_forecast_reconciled"]
+
+    disordered = _forecast()
+    disordered.loc[1, "lower_80"] = 2.5  # above its forecast of 2.0
+    assert (
+        "expect_column_pair_values_a_to_be_greater_than_b(column_A=forecast_qty"
+        in (_forecast_failures(disordered)["forecasting_fct_demand_forecast"])
+    )
+
+
+def test_the_plan_suite_fails_when_the_plan_does_not_balance() -> None:
+    con = _forecast_warehouse(_forecast())
+    con.execute(
+        "create table planning.fct_demand_plan as select run_month, product_id, target_month, "
+        "forecast_qty as statistical_qty, 0.0 as override_qty, forecast_qty as consensus_qty "
+        "from forecasting.fct_demand_forecast where region = 'ALL'"
+    )
+    assert validate_suite(con, SUITES["planning_fct_demand_plan"], RUN_MONTH, 2).passed
+    con.execute(
+        "update planning.fct_demand_plan set consensus_qty = 9 where target_month = '2025-07-01'"
+    )
+    outcome = validate_suite(con, SUITES["planning_fct_demand_plan"], RUN_MONTH, 2)
+    assert outcome.observed == (
+        "1 of 10 expectations failed on 2 rows: expect_column_values_to_be_between("
+        "column=balance_gap, min_value=-1e-06, max_value=1e-06): 1 unexpected (e.g. 4.0)"
     )

@@ -55,17 +55,18 @@ def test_failed_blocking_check_stops_everything_downstream(
     tiny_landing: Path, tmp_path: Path
 ) -> None:
     orders = tiny_landing / "supply" / "orders.csv"
-    orders.write_text(orders.read_text() + "SO3,2025-05-11,A1,P1,EMEA,1,10.00\n")
+    orders.write_text(orders.read_text().splitlines()[0] + "\n")  # the header, no orders
     settings = make_settings(tmp_path, tiny_landing)
     mtime = _publish_previous_run(tmp_path)
 
-    report = run_monthly_job(settings, None)
+    report = run_monthly_job(settings, date(2025, 6, 1))
 
     assert not report.success
     assert report.checks_failed == ["raw/orders:gx_raw_orders"]
-    assert report.failure_reason.startswith(
-        "blocking check(s) failed: raw/orders:gx_raw_orders (1 of 7 expectations failed on 8 "
-        "rows: expect_compound_columns_to_be_unique(column_list=['order_id', 'product_id'])"
+    assert report.failure_reason == (
+        "blocking check(s) failed: raw/orders:gx_raw_orders (1 of 11 expectations failed on 0 "
+        "rows: expect_table_row_count_to_be_between(min_value=1): observed 0). The assets that "
+        "depend on them did not run and the published tables were left as they were."
     )
     _assert_previous_run_still_published(tmp_path, mtime)
     with connect(settings.warehouse_path, read_only=True) as con:
@@ -90,11 +91,17 @@ def test_failed_warn_check_publishes_but_exits_non_zero(tiny_landing: Path, tmp_
     report = run_monthly_job(settings, None)
 
     assert not report.success  # SPEC: exit code 0 only when everything passed
-    assert report.checks_failed == ["raw/orders:gx_raw_orders_signs"]
+    # The return is reported twice: as an order line, and as a negative demand month.
+    assert report.checks_failed == [
+        "marts/fct_demand_history:gx_marts_fct_demand_history_signs",
+        "raw/orders:gx_raw_orders_warnings",
+    ]
     assert report.failure_reason.startswith(
         "the run finished and published, but warn-severity check(s) failed: "
-        "raw/orders:gx_raw_orders_signs (1 of 2 expectations failed on 7 rows: "
-        "expect_column_values_to_be_between(column=quantity, min_value=0.0): "
+        "marts/fct_demand_history:gx_marts_fct_demand_history_signs (1 of 1 expectations "
+        "failed on 8 rows: expect_column_values_to_be_between(column=quantity, min_value=0.0): "
+        "1 unexpected (e.g. -7.0)); raw/orders:gx_raw_orders_warnings (1 of 3 expectations "
+        "failed on 7 rows: expect_column_values_to_be_between(column=quantity, min_value=0.0): "
         "1 unexpected (e.g. -7.0))"
     )
     assert report.published_counts["fct_demand_history"] == 8
@@ -110,18 +117,18 @@ def test_failed_warn_check_publishes_but_exits_non_zero(tiny_landing: Path, tmp_
 def test_failed_dbt_test_names_the_test_and_keeps_the_published_tables(
     tiny_landing: Path, tmp_path: Path
 ) -> None:
-    reps = tiny_landing / "crm" / "reps.csv"
-    reps.write_text(reps.read_text() + "R2,Ravi Again,EMEA Team 1,EMEA,AE,M1,2025-05-01,\n")
+    # Distinct keys in the file, the same rep and month once truncated to the month.
+    quotas = tiny_landing / "crm" / "quotas.csv"
+    quotas.write_text(quotas.read_text() + "R2,2025-05-15,700.00\n")
     settings = make_settings(tmp_path, tiny_landing)
     mtime = _publish_previous_run(tmp_path)
 
     report = run_monthly_job(settings, None)
 
     assert not report.success
-    assert "staging/stg_crm__reps:unique_stg_crm__reps_rep_id" in report.checks_failed
-    assert "staging/stg_crm__reps:unique_stg_crm__reps_rep_id (1 failing row(s))" in (
-        report.failure_reason
-    )
+    test = "staging/stg_crm__quotas:unique_combination_of_columns_stg_crm__quotas_rep_id__month"
+    assert test in report.checks_failed
+    assert f"{test} (1 failing row(s))" in report.failure_reason
     _assert_previous_run_still_published(tmp_path, mtime)
 
 
@@ -184,22 +191,33 @@ def test_an_invalid_commission_plan_stops_the_run_naming_the_tier(
     _assert_previous_run_still_published(tmp_path, mtime)
 
 
-def test_an_unmapped_stage_is_named_not_dropped(tiny_landing: Path, tmp_path: Path) -> None:
+def test_an_unmapped_stage_is_quarantined_and_the_run_goes_on(
+    tiny_landing: Path, tmp_path: Path
+) -> None:
     opportunities = tiny_landing / "crm" / "opportunities.csv"
     opportunities.write_text(
         opportunities.read_text().replace(",Proposal,700.00,", ",Discovery,700.00,")
     )
-    mtime = _publish_previous_run(tmp_path)
+    settings = make_settings(tmp_path, tiny_landing)
 
-    report = run_monthly_job(make_settings(tmp_path, tiny_landing), None)
+    report = run_monthly_job(settings, None)
 
-    assert not report.success
-    assert any("accepted_values_stg_crm__opportunities_stage" in c for c in report.checks_failed)
-    assert "accepted_values_stg_crm__opportunities_stage" in report.failure_reason
-    assert "(1 failing row(s))" in report.failure_reason
-    _assert_previous_run_still_published(tmp_path, mtime)
-    with connect(make_settings(tmp_path).warehouse_path, read_only=True) as con:
-        kept = con.execute(
-            "select stage from staging.stg_crm__opportunities where opportunity_id = 'O6'"
-        ).fetchone()
-    assert kept == ("Discovery",)
+    # O6 is quarantined, and so is its stage history, which now refers to no opportunity.
+    assert report.success, report.render()
+    assert report.quarantined == {"crm/opportunities.csv": 1, "crm/opportunity_history.csv": 1}
+    con = duckdb.connect(str(settings.published_db_path), read_only=True)
+    rows = con.execute(
+        "select source_file, row_number, column_name, reason from marts.dq_quarantine "
+        "where source_file = 'crm/opportunities.csv'"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        (
+            "crm/opportunities.csv",
+            6,
+            "stage",
+            "stage: 'Discovery' is not a canonical stage (Prospecting, Qualification, "
+            "Proposal, Negotiation, Closed Won, Closed Lost) or an alias in the dbt var "
+            "stage_aliases",
+        )
+    ]

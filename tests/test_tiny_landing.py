@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from expectations.suite_runner import SUITES_DIR
 from orchestration.definitions import build_definitions
 from orchestration.monthly_run import RunReport, run_monthly_job
 from tests.conftest import TINY_LANDING, copy_landing, make_settings
@@ -125,12 +126,16 @@ def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
     results = _published(published, "select * from marts.dq_check_results")
     assert report.checks_failed == []
     assert results["passed"].all()
-    # Every check of the graph ran and was recorded: GX suites, the forecast contract, dbt tests.
+    # Every check of the graph ran and was recorded: a GX suite per file and mart, dbt tests.
     graph = build_definitions(make_settings(published.parent.parent)).resolve_asset_graph()
     assert len(results) == len(graph.asset_check_keys) == report.checks_passed
-    assert {"gx_raw_orders", "gx_raw_orders_signs", "forecast_contract"} <= set(
-        results["check_name"]
-    )
+    gx_checks = {f"gx_{path.stem}" for path in SUITES_DIR.glob("*.json")}
+    assert len(gx_checks) == 30
+    assert gx_checks <= set(results["check_name"])
+    # ... and each is in the run's GX Data Docs, linked from the run summary.
+    index = report.settings.quality_docs_dir / "index.html"
+    assert index.as_uri() in report.render()
+    assert all(name in index.read_text() for name in gx_checks)
     assert set(results["severity"]) <= {"error", "warn"}
     assert _published(published, "select count(*) as n from marts.dq_quarantine")["n"][0] == 0
     assert set(report.stage_seconds) >= {"ingest", "forecasting", "planning", "publish"}
