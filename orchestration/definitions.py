@@ -12,6 +12,7 @@ from orchestration.publish import build_publish_defs
 from orchestration.quality import build_quality_defs
 from orchestration.resources import SopResource
 from orchestration.schedules import build_schedule_defs
+from orchestration.sensors import build_sensor_defs
 from orchestration.settings import Settings
 
 
@@ -25,6 +26,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_planning_defs(settings),
         build_publish_defs(settings),
         build_schedule_defs(settings),
+        build_sensor_defs(settings),
         dg.Definitions(resources={"sop": SopResource.from_settings(settings)}),
     )
 

@@ -34,6 +34,7 @@ def _graph_snapshot(defs: dg.Definitions) -> dict:
         "checks": checks,
         "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),
         "schedules": sorted(s.name for s in defs.schedules),
+        "sensors": sorted(s.name for s in defs.sensors),
     }
 
 
