@@ -12,7 +12,7 @@ import pytest
 from expectations import list_suites, run_suite
 from expectations.row_rules import canonical_sql, match_key, quarantine_rules
 from orchestration.ingest_loader import load_landing_file
-from orchestration.landing_contract import LANDING_BY_NAME, LANDING_FILES
+from orchestration.landing_contract import LANDING_FILES
 from orchestration.quality import validate_suite
 from orchestration.warehouse import connect
 from tests.conftest import TINY_LANDING

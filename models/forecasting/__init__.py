@@ -3,5 +3,4 @@
 from models.forecasting.demand import forecast_demand
 from models.forecasting.seasonal_naive import VectorizedSeasonalNaive
 
-
 __all__ = ["VectorizedSeasonalNaive", "forecast_demand"]
