@@ -113,7 +113,7 @@ def _in_set_rule(
         target = references[name]
         violation = f"{ref} is not null and {ref} not in ({target.subquery()})"
         default = (
-            "{column}: '{value}' is not a "
+            "{column}: '{value}' is not a known "
             + target.column
             + " in "
             + target.source_file

@@ -19,7 +19,7 @@ from orchestration.salesforce import (
     load_stage_map,
 )
 from orchestration.salesforce.values import timestamp_to_date, to_date, to_timestamp
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, load_parents
 
 SALESFORCE = FIXTURES / "salesforce_landing"
 API_EXPORT = SALESFORCE / "api_export"
@@ -73,15 +73,19 @@ def test_data_loader_upper_case_headers_give_identical_files(api_landing, tmp_pa
 
 
 @pytest.mark.parametrize("spec", CRM_FILES, ids=lambda spec: spec.name)
-def test_converted_files_load_with_the_real_loader_without_quarantine(
+def test_converted_files_load_with_the_real_loader(
     api_landing, tmp_path: Path, spec
 ) -> None:
     landing, report = api_landing
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_parents(con, spec.name, landing)  # reps before opportunities, and so on
         result = load_landing_file(con, landing, spec)
 
-    assert result.rows_quarantined == 0
-    assert result.rows_loaded == report.rows[spec.name] > 0
+    # The export's deliberate oddities: a lead status 'Recycled' owned by a queue (not a
+    # user), and an opportunity in the unmapped stage 'Verbal Commit' with its history.
+    quarantined = {"leads": 1, "opportunities": 1, "opportunity_history": 2}
+    assert result.rows_quarantined == quarantined.get(spec.name, 0)
+    assert result.rows_loaded + result.rows_quarantined == report.rows[spec.name] > 0
     assert result.extra_columns == ()
 
 
