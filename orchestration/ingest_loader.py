@@ -27,6 +27,14 @@ QUARANTINE_TABLE = "quality.quarantine"
 LOAD_LOG_TABLE = "quality.load_log"
 
 
+class MissingReference(RuntimeError):
+    """A file's rows refer to a table that is not loaded (the asset graph loads it first)."""
+
+    def __init__(self, source_file: str, reference: Reference) -> None:
+        super().__init__(f"{source_file} is checked against {reference.table}: load it first")
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """What happened to one landing file: nothing is lost, rows_read = loaded + quarantined."""
@@ -112,6 +120,12 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str)
     """
     with landing_relation(con, path, display_name) as encoding:
         con.execute("create or replace temp table _landing_in as select * from _landing_file")
+    # The text exactly as read (untrimmed, original header names), for quarantine's raw_record.
+    con.execute(
+        "create or replace temp table _landing_original as "
+        "select rowid + 1 as _source_row, cast(to_json(t) as varchar) as record "
+        "from _landing_in as t"
+    )
     # Names are compared trimmed and case-insensitively; values become trimmed text.
     columns = [row[0] for row in con.execute("describe _landing_in").fetchall()]
     selects = [
@@ -193,7 +207,7 @@ def _require_loaded(
     }
     for ref in references:
         if ref.table not in loaded:
-            raise RuntimeError(f"{source_file} is checked against {ref.table}: load it first")
+            raise MissingReference(source_file, ref)
 
 
 def _case(rules: list[RowRule], field: str) -> str:
@@ -302,9 +316,9 @@ def load_landing_file(
         con.execute(f"delete from {QUARANTINE_TABLE} where table_name = ?", [f"raw.{spec.name}"])
         con.execute(
             f"insert into {QUARANTINE_TABLE} "
-            "select ?, _source_row, ?, _bad_column, _reason, "
-            f"cast(to_json({record}) as varchar), _rule "
-            "from _checked where _reason <> '' order by _source_row",
+            "select ?, c._source_row, ?, c._bad_column, c._reason, o.record, c._rule "
+            "from _checked as c join _landing_original as o using (_source_row) "
+            "where c._reason <> '' order by c._source_row",
             [source_file, f"raw.{spec.name}"],
         )
         con.execute(
@@ -328,7 +342,7 @@ def load_landing_file(
         "where table_name = ?",
         [f"raw.{spec.name}"],
     ).fetchone()
-    con.execute("drop table _landing; drop table _checked")
+    con.execute("drop table _landing; drop table _checked; drop table _landing_original")
     rows_read, rows_loaded, rows_quarantined = counts
     if rows_read != rows_loaded + rows_quarantined:
         raise AssertionError(

@@ -18,7 +18,12 @@ import duckdb
 from expectations import list_suites
 from models.compensation import CompPlanError, load_comp_plan
 from orchestration.ingest import COMP_PLAN_FILE
-from orchestration.ingest_loader import QUARANTINE_TABLE, LoadResult, load_landing_file
+from orchestration.ingest_loader import (
+    QUARANTINE_TABLE,
+    LoadResult,
+    MissingReference,
+    load_landing_file,
+)
 from orchestration.landing_contract import LANDING_FILES, LandingFile
 from orchestration.landing_errors import LandingFileError
 from orchestration.quality import validate_suite
@@ -158,9 +163,10 @@ def _load_files(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> list[FileR
             report.problems = _problems(con, spec)
         except LandingFileError as exc:
             report.error = str(exc)
-        except RuntimeError:  # a file it refers to could not be loaded
+        except MissingReference as exc:
             report.error = (
-                f"{spec.relative_stem}: not checked, a file it refers to cannot be loaded"
+                f"{spec.relative_stem}: not checked, it refers to "
+                f"{exc.reference.source_file}, which cannot be loaded"
             )
         reports.append(report)
     return reports
@@ -180,9 +186,16 @@ def _comp_plan_report(landing_dir: Path) -> FileReport | None:
     return report
 
 
-def validate_landing(landing_dir: Path, horizon: int = 18) -> ValidationReport:
-    """Load and check every landing file of `landing_dir` in memory; nothing else is touched."""
-    con = duckdb.connect()
+def validate_landing(
+    landing_dir: Path, horizon: int = 18, con: duckdb.DuckDBPyConnection | None = None
+) -> ValidationReport:
+    """Load and check every landing file of `landing_dir` in memory; nothing else is touched.
+
+    `con` is the (in-memory) database to load into, kept open for the caller to
+    look at the raw and quarantine tables; by default a fresh one, closed after.
+    """
+    own = con is None
+    con = duckdb.connect() if con is None else con
     try:
         con.execute("set TimeZone = 'UTC'")
         files = _load_files(con, landing_dir)
@@ -200,6 +213,7 @@ def validate_landing(landing_dir: Path, horizon: int = 18) -> ValidationReport:
                 CheckOutcome(suite.name, suite.severity, outcome.passed, outcome.observed)
             )
     finally:
-        con.close()
+        if own:
+            con.close()
     plan = _comp_plan_report(landing_dir)
     return ValidationReport(landing_dir, files + ([plan] if plan else []))
