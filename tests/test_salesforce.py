@@ -73,9 +73,7 @@ def test_data_loader_upper_case_headers_give_identical_files(api_landing, tmp_pa
 
 
 @pytest.mark.parametrize("spec", CRM_FILES, ids=lambda spec: spec.name)
-def test_converted_files_load_with_the_real_loader(
-    api_landing, tmp_path: Path, spec
-) -> None:
+def test_converted_files_load_with_the_real_loader(api_landing, tmp_path: Path, spec) -> None:
     landing, report = api_landing
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         load_parents(con, spec.name, landing)  # reps before opportunities, and so on
