@@ -13,7 +13,9 @@ final as (
         {{ clean_text('rep_id') }} as rep_id,
         {{ clean_text('account_id') }} as account_id,
         {{ clean_text('opportunity_id') }} as opportunity_id,
-        {{ canonical_value('activity_type', ['call', 'email', 'meeting', 'demo']) }} as activity_type,
+        {{ canonical_value(
+            'activity_type', ['call', 'email', 'meeting', 'demo']
+        ) }} as activity_type,
         activity_at,
         duration_minutes,
         _source_row as source_row
