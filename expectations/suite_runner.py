@@ -71,13 +71,60 @@ class SuiteFile:
             reads=tuple(meta.get("reads", ())),
         )
 
+    def _reference(self, expectation: dict[str, Any]) -> Reference | None:
+        """The table an in_set expectation refers to through a suite parameter, if any."""
+        value_set = expectation["kwargs"].get("value_set")
+        if expectation["type"] != "expect_column_values_to_be_in_set":
+            return None
+        if not isinstance(value_set, dict):
+            return None
+        return self.references.get(value_set.get("$PARAMETER", ""))
+
+    def runtime_expectations(self) -> list[dict[str, Any]]:
+        """The expectations GX runs: references become a check on a derived column.
+
+        GX copies an expectation's kwargs hundreds of times while validating, so an
+        `in_set` against 50,000 ids costs seconds per suite. A reference
+        `column in <table>.<target>` therefore runs as `<column>_not_in_<table>`
+        (the value when it is missing there, computed in SQL by `frame_sql`) must
+        be null, which reports the same unexpected values.
+        """
+        runtime = []
+        for expectation in self.expectations:
+            reference = self._reference(expectation)
+            if reference is None:
+                runtime.append(expectation)
+                continue
+            column = expectation["kwargs"]["column"]
+            meta = {
+                **expectation.get("meta", {}),
+                "refers_to": f"{reference.table}.{reference.column}",
+            }
+            runtime.append(
+                {
+                    "type": "expect_column_values_to_be_null",
+                    "kwargs": {"column": _missing_column(column, reference)},
+                    "meta": meta,
+                }
+            )
+        return runtime
+
     def frame_sql(self, run_month: date, aliases: dict[str, dict[str, str]]) -> str:
         """SQL for the frame to validate: the query, or the table with enumerations spelled
-        canonically (as staging will read them, so 'Mid Market' counts as 'Mid-Market')."""
+        canonically (as staging will read them, so 'Mid Market' counts as 'Mid-Market') and
+        a `<column>_not_in_<table>` column per reference (see `runtime_expectations`)."""
         if self.query:
             return self.query.replace("{run_month}", f"date '{run_month.isoformat()}'")
-        replaced = []
+        replaced, derived = [], []
         for expectation in self.expectations:
+            reference = self._reference(expectation)
+            if reference is not None:
+                column = expectation["kwargs"]["column"]
+                missing = _missing_column(column, reference)
+                derived.append(
+                    f'case when "{column}" is not null and "{column}" not in '
+                    f'({reference.subquery()}) then "{column}" end as "{missing}"'
+                )
             if expectation.get("meta", {}).get("match") != "spelling":
                 continue
             column = expectation["kwargs"]["column"]
@@ -87,9 +134,8 @@ class SuiteFile:
                 aliases.get(expectation["meta"].get("aliases", ""), {}),
             )
             replaced.append(f'{spelled} as "{column}"')
-        if not replaced:
-            return f"select * from {self.table}"
-        return f"select * replace ({', '.join(replaced)}) from {self.table}"
+        star = f"* replace ({', '.join(replaced)})" if replaced else "*"
+        return f"select {', '.join([star, *derived])} from {self.table}"
 
     @property
     def quarantine_expectations(self) -> list[dict[str, Any]]:
@@ -116,6 +162,11 @@ class SuiteOutcome:
             f"{len(self.failures)} of {self.evaluated} expectations failed on {self.rows} rows: "
             + "; ".join(self.failures)
         )
+
+
+def _missing_column(column: str, reference: Reference) -> str:
+    """Name of the derived column holding `column`'s values missing from `reference`."""
+    return f"{column}_not_in_{reference.table.split('.')[-1]}"
 
 
 def list_suites(directory: Path = SUITES_DIR) -> list[SuiteFile]:
@@ -161,7 +212,9 @@ def run_suite(
     )
     gx_suite = ExpectationSuite(
         name=suite.name,
-        expectations=[ExpectationConfiguration(**e).to_domain_obj() for e in suite.expectations],
+        expectations=[
+            ExpectationConfiguration(**e).to_domain_obj() for e in suite.runtime_expectations()
+        ],
     )
     validation = batch.validate(
         gx_suite, expectation_parameters=parameters or {}, result_format="SUMMARY"

@@ -446,8 +446,8 @@ CASES = [
             failed_checks={
                 "gx_raw_opportunities_warnings": (
                     "warn",
-                    "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_in_set("
-                    f"column=account_id, value_set={ANY}): 1 unexpected (e.g. 'A9')",
+                    "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_null("
+                    "column=account_id_not_in_accounts): 1 unexpected (e.g. 'A9')",
                 )
             },
             raw={"select account_id from raw.opportunities where opportunity_id = 'O6'": [("A9",)]},
@@ -704,8 +704,8 @@ CASES = [
             failed_checks={
                 "gx_raw_accounts_warnings": (
                     "warn",
-                    "1 of 2 expectations failed on 2 rows: expect_column_values_to_be_in_set("
-                    f"column=owner_rep_id, value_set={ANY}): 1 unexpected (e.g. 'R2')",
+                    "1 of 2 expectations failed on 2 rows: expect_column_values_to_be_null("
+                    "column=owner_rep_id_not_in_reps): 1 unexpected (e.g. 'R2')",
                 )
             },
         ),

@@ -75,12 +75,17 @@ def test_every_landing_suite_passes_on_the_clean_tiny_landing(tiny_warehouse, na
     assert outcome.observed.startswith(f"all {outcome.evaluated} expectations passed on ")
 
 
+def _frame(warehouse: Path, suite_name: str) -> pd.DataFrame:
+    """What the check validates: the table, plus a derived column per reference."""
+    sql = SUITES[suite_name].frame_sql(RUN_MONTH, {})
+    with connect(warehouse, read_only=True) as con:
+        return con.execute(f"select * from ({sql}) order by _source_row").df()
+
+
 def test_a_duplicated_order_line_fails_the_blocking_suite(tiny_warehouse) -> None:
-    with connect(tiny_warehouse, read_only=True) as con:
-        frame = con.execute("select * from raw.orders order by _source_row").df()
-        products = [r[0] for r in con.execute("select product_id from raw.products").fetchall()]
+    frame = _frame(tiny_warehouse, "raw_orders")
     frame.loc[1, ["order_id", "product_id"]] = frame.loc[2, ["order_id", "product_id"]].to_numpy()
-    outcome = run_suite(SUITES["raw_orders"], frame, {"known_product_ids": products})
+    outcome = run_suite(SUITES["raw_orders"], frame)
     assert not outcome.passed
     assert outcome.observed == (
         "1 of 11 expectations failed on 7 rows: expect_compound_columns_to_be_unique("
@@ -90,14 +95,25 @@ def test_a_duplicated_order_line_fails_the_blocking_suite(tiny_warehouse) -> Non
 
 
 def test_a_negative_quantity_fails_only_the_warning_suite(tiny_warehouse) -> None:
-    with connect(tiny_warehouse, read_only=True) as con:
-        frame = con.execute("select * from raw.orders order by _source_row").df()
-        accounts = [r[0] for r in con.execute("select account_id from raw.accounts").fetchall()]
+    frame = _frame(tiny_warehouse, "raw_orders_warnings")
     frame.loc[0, "quantity"] = -4.0
-    outcome = run_suite(SUITES["raw_orders_warnings"], frame, {"known_account_ids": accounts})
+    outcome = run_suite(SUITES["raw_orders_warnings"], frame)
     assert outcome.observed == (
         "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_between("
         "column=quantity, min_value=0.0): 1 unexpected (e.g. -4.0)"
+    )
+
+
+def test_a_reference_runs_as_a_derived_column_that_names_the_missing_values(
+    tiny_warehouse,
+) -> None:
+    frame = _frame(tiny_warehouse, "raw_orders_warnings")
+    assert frame["account_id_not_in_accounts"].isna().all()
+    frame.loc[2, "account_id_not_in_accounts"] = "A404"
+    outcome = run_suite(SUITES["raw_orders_warnings"], frame)
+    assert outcome.observed == (
+        "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_null("
+        "column=account_id_not_in_accounts): 1 unexpected (e.g. 'A404')"
     )
 
 
