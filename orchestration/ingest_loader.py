@@ -120,12 +120,6 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str)
     """
     with landing_relation(con, path, display_name) as encoding:
         con.execute("create or replace temp table _landing_in as select * from _landing_file")
-    # The text exactly as read (untrimmed, original header names), for quarantine's raw_record.
-    con.execute(
-        "create or replace temp table _landing_original as "
-        "select rowid + 1 as _source_row, cast(to_json(t) as varchar) as record "
-        "from _landing_in as t"
-    )
     # Names are compared trimmed and case-insensitively; values become trimmed text.
     columns = [row[0] for row in con.execute("describe _landing_in").fetchall()]
     selects = [
@@ -136,8 +130,18 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str)
         "create or replace temp table _landing as "
         f"select rowid + 1 as _source_row, {', '.join(selects)} from _landing_in"
     )
-    con.execute("drop table _landing_in")
+    # `_landing_in` stays until the end: quarantine's raw_record is the text exactly as read
+    # (untrimmed, original header names), made only for the rows quarantined.
     return encoding
+
+
+def _original_record(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL for the row of `_landing_in` (alias `o`) as a struct keyed by the file's header."""
+    names = [row[0] for row in con.execute("describe _landing_in").fetchall()]
+    fields = ", ".join(
+        "'" + name.replace("'", "''") + "': o.\"" + name.replace('"', '""') + '"' for name in names
+    )
+    return "{" + fields + "}"
 
 
 def _typed(column: Column) -> str:
@@ -222,9 +226,13 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: 
     shown = " || ', ' || ".join(
         f"'{c}=''' || coalesce({_text_ref(c)}, '') || ''''" for c in spec.key
     )
+    # Only keys that repeat are windowed over: a large file has few or none.
     con.execute(
         f"""
         create or replace temp table _duplicates as
+        with repeated as (
+            select {key} from _checked where _reason = '' group by all having count(*) > 1
+        )
         select _source_row, first_row, same
         from (
             select
@@ -232,6 +240,7 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: 
                 min(_source_row) over by_key as first_row,
                 {record} = first_value({record}) over (by_key order by _source_row) as same
             from _checked
+            semi join repeated using ({key})
             where _reason = ''
             window by_key as (partition by {key})
         )
@@ -316,9 +325,10 @@ def load_landing_file(
         con.execute(f"delete from {QUARANTINE_TABLE} where table_name = ?", [f"raw.{spec.name}"])
         con.execute(
             f"insert into {QUARANTINE_TABLE} "
-            "select ?, c._source_row, ?, c._bad_column, c._reason, o.record, c._rule "
-            "from _checked as c join _landing_original as o using (_source_row) "
-            "where c._reason <> '' order by c._source_row",
+            "select ?, c._source_row, ?, c._bad_column, c._reason, "
+            f"cast(to_json({_original_record(con)}) as varchar), c._rule "
+            "from _checked as c join (select rowid + 1 as _source_row, * from _landing_in) as o "
+            "using (_source_row) where c._reason <> '' order by c._source_row",
             [source_file, f"raw.{spec.name}"],
         )
         con.execute(
@@ -342,7 +352,7 @@ def load_landing_file(
         "where table_name = ?",
         [f"raw.{spec.name}"],
     ).fetchone()
-    con.execute("drop table _landing; drop table _checked; drop table _landing_original")
+    con.execute("drop table _landing; drop table _checked; drop table _landing_in")
     rows_read, rows_loaded, rows_quarantined = counts
     if rows_read != rows_loaded + rows_quarantined:
         raise AssertionError(
