@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from orchestration.settings import Settings, parse_month
 
 # Nothing may wait on the network: no usage statistics from dbt or Dagster.
@@ -50,6 +52,38 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     print(report.render())
     return 0 if report.success else 1
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from orchestration.ingest_loader import LandingFileError
+    from orchestration.monthly_run import run_monthly_job
+
+    settings = Settings.from_env()
+    try:
+        first, last = parse_month(args.first), parse_month(args.last)
+    except ValueError as exc:
+        print(f"S&OP backfill not started: {exc}", file=sys.stderr)
+        return 2
+    if last < first:
+        print(f"S&OP backfill not started: {args.last} is before {args.first}", file=sys.stderr)
+        return 2
+    months = pd.period_range(first, last, freq="M").to_timestamp().date
+    failed = []
+    report = None
+    for month in months:
+        try:
+            report = run_monthly_job(settings, month, verbose=args.verbose)
+        except (LandingFileError, ValueError) as exc:
+            print(f"{month:%Y-%m}: not started: {exc}", file=sys.stderr)
+            return 2
+        status = "SUCCEEDED" if report.success else "FAILED"
+        print(f"{month:%Y-%m}: {status} in {report.elapsed_seconds:.1f} s", flush=True)
+        if not report.success:
+            failed.append(month)
+            print(f"  {report.failure_reason}")
+    print(f"Backfilled {len(months)} month(s), {len(failed)} failed. Last month's run:")
+    print(report.render())
+    return 1 if failed else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -99,6 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end-month", help="last month of history, YYYY-MM (default: last month)")
     demo.add_argument("--format", choices=("csv", "parquet"), default="csv")
     demo.set_defaults(handler=_demo)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="run a range of months in order (builds forecast snapshots and accuracy history)",
+        description=(
+            "Runs `sop run --month` for every month from --from to --to, oldest first, so "
+            "each month's forecast is kept and scored as later months bring actuals. The "
+            "published tables end as of the last month. Exit 0 only when every month passed."
+        ),
+    )
+    backfill.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
+    backfill.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
+    backfill.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
+    backfill.set_defaults(handler=_backfill)
 
     validate = commands.add_parser(
         "validate",

@@ -4,13 +4,17 @@ import dagster as dg
 import pandas as pd
 
 from models.forecasting import forecast_demand
+from models.forecasting.accuracy import accuracy_summary, forecast_accuracy
 from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-from orchestration.warehouse import replace_rows, to_dates
+from orchestration.warehouse import replace_rows, replace_table, to_dates
 
 DEMAND_FORECAST_TABLE = "forecasting.fct_demand_forecast"
 DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
+ACCURACY_TABLE = "forecasting.fct_forecast_accuracy"
+ACCURACY_SUMMARY_TABLE = "forecasting.fct_forecast_accuracy_summary"
+ACCURACY_KEY = dg.AssetKey(["forecasting", "fct_forecast_accuracy"])
 
 
 def build_forecasting_defs(settings: Settings) -> dg.Definitions:
@@ -59,4 +63,56 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             }
         )
 
-    return dg.Definitions(assets=[fct_demand_forecast])
+    @warehouse_asset(
+        settings,
+        key=ACCURACY_KEY,
+        group_name="forecasting",
+        deps=[DEMAND_FORECAST_KEY, dg.AssetKey(["marts", "fct_demand_history"])],
+        kinds={"python", "duckdb"},
+        description=(
+            "Accuracy of every kept forecast snapshot whose target month has actuals by the "
+            "run month: one row per product, target month and lag (forecast, actual, error), "
+            "and in fct_forecast_accuracy_summary WAPE, bias, accuracy and FVA against "
+            "seasonal naive by product, family and portfolio per lag. Run months in order "
+            "(`sop backfill`) to build the history."
+        ),
+    )
+    def fct_forecast_accuracy(
+        context: dg.AssetExecutionContext, sop: SopResource
+    ) -> dg.MaterializeResult:
+        month = partition_month(context)
+        with sop.warehouse(read_only=True) as con:
+            forecasts = con.execute(
+                f"select * from {DEMAND_FORECAST_TABLE} where region = 'ALL' and run_month <= ?",
+                [month],
+            ).df()
+            actuals = con.execute(
+                "select product_id, region, month, quantity from marts.fct_demand_history"
+            ).df()
+            families = con.execute("select product_id, family from marts.dim_products").df()
+        accuracy = forecast_accuracy(forecasts, actuals, month, families)
+        summary = accuracy_summary(accuracy)
+        with sop.warehouse() as con:
+            # Rebuilt whole by each run, as of its month (the snapshots themselves are kept).
+            replace_table(con, ACCURACY_TABLE, to_dates(accuracy, ["target_month", "run_month"]))
+            replace_table(
+                con,
+                ACCURACY_SUMMARY_TABLE,
+                to_dates(summary, ["first_target_month", "last_target_month"]),
+            )
+        portfolio = summary[summary["level"] == "portfolio"][
+            ["lag", "points", "wape", "bias", "accuracy", "fva"]
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": len(accuracy),
+                "snapshots_scored": int(accuracy["run_month"].nunique()) if len(accuracy) else 0,
+                "portfolio_by_lag": dg.MetadataValue.md(
+                    portfolio.to_markdown(index=False, floatfmt=".3f")
+                    if len(portfolio)
+                    else "no target month has actuals yet (run earlier months first)"
+                ),
+            }
+        )
+
+    return dg.Definitions(assets=[fct_demand_forecast, fct_forecast_accuracy])

@@ -14,6 +14,7 @@ PUBLISH_ASSET_KEY = dg.AssetKey(["publish", "published_marts"])
 _SOURCE_ASSETS = {
     "quality.quarantine": ["quality", "load_audit"],
     "quality.check_results": ["quality", "load_audit"],
+    "forecasting.fct_forecast_accuracy_summary": ["forecasting", "fct_forecast_accuracy"],
 }
 
 

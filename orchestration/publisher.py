@@ -38,6 +38,8 @@ PUBLISHED_TABLES: dict[str, str] = {
     "fct_opportunity_stages": "marts.fct_opportunity_stages",
     "fct_demand_history": "marts.fct_demand_history",
     "fct_demand_forecast": "forecasting.fct_demand_forecast",
+    "fct_forecast_accuracy": "forecasting.fct_forecast_accuracy",
+    "fct_forecast_accuracy_summary": "forecasting.fct_forecast_accuracy_summary",
     "fct_demand_plan": "planning.fct_demand_plan",
     "dq_quarantine": "quality.quarantine",
     "dq_check_results": "quality.check_results",

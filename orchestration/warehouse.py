@@ -28,6 +28,16 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Replace `table` with `frame` in one statement (tables rebuilt whole by each run)."""
+    con.register("_incoming", frame)
+    try:
+        con.execute(f"create schema if not exists {table.split('.')[0]}")
+        con.execute(f"create or replace table {table} as select * from _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
 def replace_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
