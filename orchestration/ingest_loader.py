@@ -53,7 +53,8 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
     present = [p for p in candidates if p.exists()]
     if not present:
         raise LandingFileError(
-            f"missing landing file {spec.relative_stem}.csv (or .parquet) in {landing_dir}"
+            f"{spec.relative_stem}.csv: missing landing file (neither .csv nor .parquet is "
+            f"in {landing_dir})"
         )
     if len(present) > 1:
         raise LandingFileError(

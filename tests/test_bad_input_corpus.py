@@ -279,8 +279,8 @@ CASES = [
         Expect(
             1,
             errors={
-                "crm/territories": "missing landing file crm/territories.csv (or .parquet) "
-                "in {landing}"
+                "crm/territories": "crm/territories.csv: missing landing file (neither .csv "
+                "nor .parquet is in {landing})"
             },
             not_run=frozenset(
                 {"gx_raw_territories", "gx_raw_territories_warnings", "gx_raw_accounts_warnings"}

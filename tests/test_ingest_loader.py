@@ -92,7 +92,7 @@ def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
 
 def test_missing_file_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "landing").mkdir()
-    with pytest.raises(LandingFileError, match=r"missing landing file supply/capacity.csv"):
+    with pytest.raises(LandingFileError, match=r"^supply/capacity.csv: missing landing file"):
         _load(tmp_path, "capacity")
 
 

@@ -144,7 +144,7 @@ def test_cli_exits_non_zero_with_a_reason(
     out = capsys.readouterr().out
     assert code == 1
     assert "FAILED" in out
-    assert "missing landing file supply/capacity.csv" in out
+    assert "supply/capacity.csv: missing landing file" in out
 
 
 def test_cli_rejects_a_malformed_month(monkeypatch, tmp_path: Path, capsys) -> None:
