@@ -63,6 +63,7 @@ def test_suites_guard_the_key_marts_with_the_expected_severities() -> None:
         "forecasting_fct_demand_forecast": "error",
         "forecasting_fct_demand_forecast_coverage": "error",
         "forecasting_fct_demand_forecast_reconciled": "error",
+        "forecasting_fct_forecast_accuracy": "error",
         "planning_fct_demand_plan": "error",
     }
 
@@ -201,7 +202,7 @@ def _forecast_failures(forecast: pd.DataFrame) -> dict[str, str]:
     outcomes = {
         name: validate_suite(con, SUITES[name], RUN_MONTH, 2)
         for name in SUITES
-        if name.startswith("forecasting_")
+        if name.startswith("forecasting_fct_demand_forecast")
     }
     return {name: o.observed for name, o in outcomes.items() if not o.passed}
 
@@ -254,4 +255,32 @@ def test_the_plan_suite_fails_when_the_plan_does_not_balance() -> None:
     assert outcome.observed == (
         "1 of 10 expectations failed on 2 rows: expect_column_values_to_be_between("
         "column=balance_gap, min_value=-1e-06, max_value=1e-06): 1 unexpected (e.g. 4.0)"
+    )
+
+
+def test_the_accuracy_suite_checks_grain_lag_and_error_arithmetic() -> None:
+    con = duckdb.connect()
+    con.execute("create schema forecasting")
+    con.execute(
+        "create table forecasting.fct_forecast_accuracy as select * from (values "
+        "('P1', date '2025-06-01', 1, 7.0, 3.0, 4.0, 4.0), "
+        "('P2', date '2025-06-01', 1, 0.0, 2.0, -2.0, 2.0)) "
+        "as t(product_id, target_month, lag, forecast_qty, actual_qty, error, abs_error)"
+    )
+    suite = SUITES["forecasting_fct_forecast_accuracy"]
+    assert validate_suite(con, suite, RUN_MONTH, 18).passed
+    con.execute(
+        "update forecasting.fct_forecast_accuracy set abs_error = -2.0 where product_id = 'P2'"
+    )
+    con.execute(
+        "insert into forecasting.fct_forecast_accuracy values "
+        "('P1', date '2025-07-01', 0, 1.0, 1.0, 0.0, 0.0)"
+    )
+    outcome = validate_suite(con, suite, RUN_MONTH, 18)
+    assert outcome.observed == (
+        "3 of 7 expectations failed on 3 rows: expect_column_values_to_be_between(column=lag, "
+        "min_value=1.0): 1 unexpected (e.g. 0); expect_column_values_to_be_null(column="
+        "target_after_run_month): 1 unexpected (e.g. Timestamp('2025-07-01 00:00:00')); "
+        "expect_column_values_to_be_between(column=abs_error_gap, min_value=-1e-06, "
+        "max_value=1e-06): 1 unexpected (e.g. -4.0)"
     )
