@@ -94,11 +94,9 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         summary = accuracy_summary(accuracy)
         with sop.warehouse() as con:
             # Rebuilt whole by each run, as of its month (the snapshots themselves are kept).
-            replace_table(con, ACCURACY_TABLE, to_dates(accuracy, ["target_month", "run_month"]))
+            replace_table(con, ACCURACY_TABLE, accuracy, ("target_month", "run_month"))
             replace_table(
-                con,
-                ACCURACY_SUMMARY_TABLE,
-                to_dates(summary, ["first_target_month", "last_target_month"]),
+                con, ACCURACY_SUMMARY_TABLE, summary, ("first_target_month", "last_target_month")
             )
         portfolio = summary[summary["level"] == "portfolio"][
             ["lag", "points", "wape", "bias", "accuracy", "fva"]

@@ -28,12 +28,28 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Replace `table` with `frame` in one statement (tables rebuilt whole by each run)."""
+def replace_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    date_columns: tuple[str, ...] = (),
+) -> None:
+    """Replace `table` with `frame` in one statement (tables rebuilt whole by each run).
+
+    `date_columns` (datetime64 in the frame) become DATE columns and text (object)
+    columns VARCHAR; both are cast in SQL so that an empty frame still gives the
+    table its types (DuckDB reads an empty object column as INTEGER).
+    """
+    texts = [c for c in frame.columns if frame[c].dtype == object and c not in date_columns]
+    casts = ", ".join(
+        [f'cast("{c}" as date) as "{c}"' for c in date_columns]
+        + [f'cast("{c}" as varchar) as "{c}"' for c in texts]
+    )
+    select = f"* replace ({casts})" if casts else "*"
     con.register("_incoming", frame)
     try:
         con.execute(f"create schema if not exists {table.split('.')[0]}")
-        con.execute(f"create or replace table {table} as select * from _incoming")
+        con.execute(f"create or replace table {table} as select {select} from _incoming")
     finally:
         con.unregister("_incoming")
 
