@@ -14,6 +14,7 @@ The SQL treats NULL like GX does: an empty value never breaks a value rule
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ def sql_literal(value: Any) -> str:
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and math.isfinite(value):
         return repr(value)
     raise ValueError(f"unsupported literal {value!r}")
 
@@ -223,4 +224,7 @@ def quarantine_rules(
             )
         if kwargs.get("mostly") is not None:
             raise ValueError(f"{kind} on {kwargs}: a quarantine rule cannot use 'mostly'")
+        if kwargs.get("row_condition") is not None:
+            # The SQL would quarantine rows that GX, with the condition, does not check.
+            raise ValueError(f"{kind} on {kwargs}: a quarantine rule cannot use 'row_condition'")
     return rules

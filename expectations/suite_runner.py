@@ -109,33 +109,43 @@ class SuiteFile:
             )
         return runtime
 
+    def columns(self) -> list[str]:
+        """The columns the suite's expectations name, in first-mention order."""
+        names: list[str] = []
+        for expectation in self.expectations:
+            kwargs = expectation["kwargs"]
+            for key in ("column_set", "column_list"):
+                names += list(kwargs.get(key, []))
+            names += [kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs]
+        return list(dict.fromkeys(names))
+
     def frame_sql(self, run_month: date, aliases: dict[str, dict[str, str]]) -> str:
-        """SQL for the frame to validate: the query, or the table with enumerations spelled
-        canonically (as staging will read them, so 'Mid Market' counts as 'Mid-Market') and
-        a `<column>_not_in_<table>` column per reference (see `runtime_expectations`)."""
+        """SQL for the frame to validate: the query; or the columns the suite names, with
+        enumerations spelled canonically (as staging will read them, so 'Mid Market' counts
+        as 'Mid-Market') and a `<column>_not_in_<table>` column per reference (see
+        `runtime_expectations`). Extra landing columns are left out: they cannot be
+        mistaken for a checked column, and the frame stays small."""
         if self.query:
             return self.query.replace("{run_month}", f"date '{run_month.isoformat()}'")
-        replaced, derived = [], []
+        spelled: dict[str, str] = {}
+        derived = []
         for expectation in self.expectations:
+            column = expectation["kwargs"].get("column")
             reference = self._reference(expectation)
             if reference is not None:
-                column = expectation["kwargs"]["column"]
                 missing = _missing_column(column, reference)
                 derived.append(
                     f'case when "{column}" is not null and "{column}" not in '
                     f'({reference.subquery()}) then "{column}" end as "{missing}"'
                 )
-            if expectation.get("meta", {}).get("match") != "spelling":
-                continue
-            column = expectation["kwargs"]["column"]
-            spelled = canonical_sql(
-                f'"{column}"',
-                expectation["kwargs"]["value_set"],
-                aliases.get(expectation["meta"].get("aliases", ""), {}),
-            )
-            replaced.append(f'{spelled} as "{column}"')
-        star = f"* replace ({', '.join(replaced)})" if replaced else "*"
-        return f"select {', '.join([star, *derived])} from {self.table}"
+            if expectation.get("meta", {}).get("match") == "spelling":
+                spelled[column] = canonical_sql(
+                    f'"{column}"',
+                    expectation["kwargs"]["value_set"],
+                    aliases.get(expectation["meta"].get("aliases", ""), {}),
+                )
+        own = [f'{spelled[c]} as "{c}"' if c in spelled else f'"{c}"' for c in self.columns()]
+        return f"select {', '.join((own or ['*']) + derived)} from {self.table}"
 
     @property
     def quarantine_expectations(self) -> list[dict[str, Any]]:

@@ -114,18 +114,45 @@ def count_records(con: duckdb.DuckDBPyConnection, path: Path, display_name: str)
         return con.execute("select count(*) from _landing_file").fetchone()[0]
 
 
-def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str) -> str:
+RESERVED_PREFIX = "__sop_"
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier; a header may contain quotes, spaces or anything else."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_as_text(
+    con: duckdb.DuckDBPyConnection, path: Path, display_name: str
+) -> tuple[str, list[str]]:
     """Read the file into temp table `_landing`, every column as text, in file order.
 
-    Returns the file's encoding (see `landing_relation`).
+    Columns are renamed by position in `_landing_in` (c0, c1, ...), so no header
+    (not even `rowid`) can stand in for the loader's own names. Header names are
+    then compared trimmed and case-insensitively; two that become the same name,
+    or one that takes a name the loader needs, is a file-level error.
+    Returns the file's encoding (see `landing_relation`) and its header as read.
     """
     with landing_relation(con, path, display_name) as encoding:
-        con.execute("create or replace temp table _landing_in as select * from _landing_file")
-    # Names are compared trimmed and case-insensitively; values become trimmed text.
-    columns = [row[0] for row in con.execute("describe _landing_in").fetchall()]
+        header = [row[0] for row in con.execute("describe _landing_file").fetchall()]
+        positional = ", ".join(f"{_ident(name)} as c{i}" for i, name in enumerate(header))
+        con.execute(
+            f"create or replace temp table _landing_in as select {positional} from _landing_file"
+        )
+    names = [name.strip().lower() for name in header]
+    for i, name in enumerate(names):
+        if name == "_source_row" or name.startswith(RESERVED_PREFIX):
+            raise LandingFileError(
+                f"{display_name}: column {header[i]!r} has a name the loader reserves "
+                f"(_source_row, {RESERVED_PREFIX}...); rename it"
+            )
+        if name in names[:i]:
+            raise LandingFileError(
+                f"{display_name}: columns {header[names.index(name)]!r} and {header[i]!r} are "
+                "the same column once case and spaces are ignored; keep one"
+            )
     selects = [
-        f'nullif(trim(cast("{name}" as varchar)), \'\') as "{name.strip().lower()}"'
-        for name in columns
+        f"nullif(trim(cast(c{i} as varchar)), '') as {_ident(name)}" for i, name in enumerate(names)
     ]
     con.execute(
         "create or replace temp table _landing as "
@@ -133,34 +160,57 @@ def _read_as_text(con: duckdb.DuckDBPyConnection, path: Path, display_name: str)
     )
     # `_landing_in` stays until the end: quarantine's raw_record is the text exactly as read
     # (untrimmed, original header names), made only for the rows quarantined.
-    return encoding
+    return encoding, header
 
 
-def _original_record(con: duckdb.DuckDBPyConnection) -> str:
+def _original_record(header: list[str]) -> str:
     """SQL for the row of `_landing_in` (alias `o`) as a struct keyed by the file's header."""
-    names = [row[0] for row in con.execute("describe _landing_in").fetchall()]
     fields = ", ".join(
-        "'" + name.replace("'", "''") + "': o.\"" + name.replace('"', '""') + '"' for name in names
+        "'" + name.replace("'", "''") + f"': o.c{i}" for i, name in enumerate(header)
     )
     return "{" + fields + "}"
 
 
+# A date is a date: "2025-04-10", or that day at midnight with no offset (Excel writes
+# "2025-04-10 00:00:00"). Anything with a time of day or an offset would be cut to a
+# day silently, and which day depends on the zone, so it is an invalid date instead.
+_DATE_TEXT = r"\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?"
+_INTEGER_TEXT = r"[+-]?\d+"
+
+
 def _typed(column: Column) -> str:
-    """SQL that casts the text value of `column` to its declared type, NULL if it cannot."""
-    ref = f'"{column.name}"'
+    """SQL that casts the text value of `column` to its declared type, NULL if it cannot.
+
+    NaN, infinities and infinite dates cast in DuckDB but are no usable value,
+    so they are NULL here (an invalid value), like anything else that does not cast.
+    """
+    ref = _ident(column.name)
     if column.type == "TIMESTAMP":
         # Offsets are honoured and converted to UTC; values without one are taken as UTC.
-        return f"cast(try_cast({ref} as timestamptz) as timestamp)"
+        value = f"cast(try_cast({ref} as timestamptz) as timestamp)"
+        return f"case when isfinite({value}) then {value} end"
+    if column.type == "DATE":
+        value = f"try_cast({ref} as date)"
+        return (
+            f"case when regexp_full_match({ref}, '{_DATE_TEXT}') and isfinite({value}) "
+            f"then {value} end"
+        )
+    if column.type == "INTEGER":
+        integer = f"try_cast({ref} as integer)"
+        return f"case when regexp_full_match({ref}, '{_INTEGER_TEXT}') then {integer} end"
+    if column.type == "DOUBLE":
+        value = f"try_cast({ref} as double)"
+        return f"case when isfinite({value}) then {value} end"
     return f"try_cast({ref} as {column.type})"
 
 
 def _typed_ref(name: str) -> str:
     """The typed copy of a column in the working table (the original text keeps the name)."""
-    return f'"__typed_{name}"'
+    return _ident(f"{RESERVED_PREFIX}typed_{name}")
 
 
 def _text_ref(name: str) -> str:
-    return f'"{name}"'
+    return _ident(name)
 
 
 def _contract_rules(column: Column) -> list[RowRule]:
@@ -232,7 +282,7 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: 
         f"""
         create or replace temp table _duplicates as
         with repeated as (
-            select {key} from _checked where _reason = '' group by all having count(*) > 1
+            select {key} from _checked where __sop_reason = '' group by all having count(*) > 1
         )
         select _source_row, first_row, same
         from (
@@ -242,7 +292,7 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: 
                 {record} = first_value({record}) over (by_key order by _source_row) as same
             from _checked
             semi join repeated using ({key})
-            where _reason = ''
+            where __sop_reason = ''
             window by_key as (partition by {key})
         )
         where _source_row <> first_row
@@ -251,12 +301,12 @@ def _flag_duplicates(con: duckdb.DuckDBPyConnection, spec: LandingFile, record: 
     con.execute(
         f"""
         update _checked set
-            _reason = 'duplicate key ' || {shown} || ': '
+            __sop_reason = 'duplicate key ' || {shown} || ': '
                 || case when d.same then 'the same record as row ' || d.first_row
                         else 'also at row ' || d.first_row || ' with other values' end
                 || '; the first row is kept',
-            _bad_column = '{", ".join(spec.key)}',
-            _rule = 'duplicate_key'
+            __sop_bad_column = '{", ".join(spec.key)}',
+            __sop_rule = 'duplicate_key'
         from _duplicates as d
         where _checked._source_row = d._source_row
         """
@@ -279,7 +329,7 @@ def load_landing_file(
     source_file = str(path.relative_to(landing_dir))
     # Offsets convert to UTC only if the session is in UTC, whatever the machine's zone.
     con.execute("set TimeZone = 'UTC'")
-    encoding = _read_as_text(con, path, source_file)
+    encoding, header = _read_as_text(con, path, source_file)
     present = [row[0] for row in con.execute("describe _landing").fetchall()]
     missing = [name for name in spec.column_names if name not in present]
     if missing:
@@ -298,8 +348,8 @@ def load_landing_file(
     reasons = ", ".join(f"case when {r.violation} then {r.reason} end" for r in rules)
     con.execute(
         "create or replace temp table _checked as "
-        f"select *, concat_ws('; ', {reasons}) as _reason, "
-        f"{_case(rules, 'column')} as _bad_column, {_case(rules, 'kind')} as _rule "
+        f"select *, concat_ws('; ', {reasons}) as __sop_reason, "
+        f"{_case(rules, 'column')} as __sop_bad_column, {_case(rules, 'kind')} as __sop_rule "
         f"from (select *, {typed} from _landing)"
     )
     _flag_duplicates(con, spec, record)
@@ -319,19 +369,30 @@ def load_landing_file(
     try:
         con.execute(
             f"create or replace table raw.{spec.name} as "
-            f"select {loaded}{extra_sql}, _source_row from _checked where _reason = '' "
+            f"select {loaded}{extra_sql}, _source_row from _checked where __sop_reason = '' "
             "order by _source_row"
         )
         # By table, not file: a file that switched from CSV to Parquet leaves no stale rows.
         con.execute(f"delete from {QUARANTINE_TABLE} where table_name = ?", [f"raw.{spec.name}"])
         con.execute(
             f"insert into {QUARANTINE_TABLE} "
-            "select ?, c._source_row, ?, c._bad_column, c._reason, "
-            f"cast(to_json({_original_record(con)}) as varchar), c._rule "
+            "select ?, c._source_row, ?, c.__sop_bad_column, c.__sop_reason, "
+            f"cast(to_json({_original_record(header)}) as varchar), c.__sop_rule "
             "from _checked as c join (select rowid + 1 as _source_row, * from _landing_in) as o "
-            "using (_source_row) where c._reason <> '' order by c._source_row",
+            "using (_source_row) where c.__sop_reason <> '' order by c._source_row",
             [source_file, f"raw.{spec.name}"],
         )
+        # The books must balance before anything is committed: read = loaded + quarantined.
+        rows_read, rows_loaded, rows_quarantined = con.execute(
+            f"select (select count(*) from _landing_in), (select count(*) from raw.{spec.name}), "
+            f"(select count(*) from {QUARANTINE_TABLE} where table_name = ?)",
+            [f"raw.{spec.name}"],
+        ).fetchone()
+        if rows_read != rows_loaded + rows_quarantined:
+            raise AssertionError(
+                f"{source_file}: {rows_read} read != {rows_loaded} loaded + "
+                f"{rows_quarantined} quarantined"
+            )
         con.execute(
             f"create table if not exists {LOAD_LOG_TABLE} (source_file varchar, "
             "table_name varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint, "
@@ -339,24 +400,12 @@ def load_landing_file(
         )
         con.execute(f"delete from {LOAD_LOG_TABLE} where table_name = ?", [f"raw.{spec.name}"])
         con.execute(
-            f"insert into {LOAD_LOG_TABLE} select ?, ?, count(*), "
-            "count(*) filter (where _reason = ''), count(*) filter (where _reason <> ''), "
-            "current_timestamp from _checked",
-            [source_file, f"raw.{spec.name}"],
+            f"insert into {LOAD_LOG_TABLE} values (?, ?, ?, ?, ?, current_timestamp)",
+            [source_file, f"raw.{spec.name}", rows_read, rows_loaded, rows_quarantined],
         )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    counts = con.execute(
-        f"select rows_read, rows_loaded, rows_quarantined from {LOAD_LOG_TABLE} "
-        "where table_name = ?",
-        [f"raw.{spec.name}"],
-    ).fetchone()
     con.execute("drop table _landing; drop table _checked; drop table _landing_in")
-    rows_read, rows_loaded, rows_quarantined = counts
-    if rows_read != rows_loaded + rows_quarantined:
-        raise AssertionError(
-            f"{source_file}: {rows_read} read != {rows_loaded} + {rows_quarantined}"
-        )
     return LoadResult(source_file, rows_read, rows_loaded, rows_quarantined, extras, encoding)

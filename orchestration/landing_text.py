@@ -232,13 +232,22 @@ def _not_text(display_name: str, byte: int, offset: int) -> LandingFileError:
 
 
 def _require_header(path: Path, display_name: str) -> None:
-    """Raise if the UTF-8 file holds only a BOM and blank lines (DuckDB would invent a column)."""
+    """Raise unless the UTF-8 file starts with a header line.
+
+    A file of only a BOM and blank lines would get an invented column from
+    DuckDB; a blank first line makes DuckDB take the header for a data row.
+    """
     with path.open("rb") as stream:
         if stream.read(len(UTF8_BOM)) != UTF8_BOM:
             stream.seek(0)
+        first_line = stream.readline()
+        if first_line.strip():
+            return
         while chunk := stream.read(CHUNK_BYTES):
             if chunk.strip():
-                return
+                raise LandingFileError(
+                    f"{display_name}: line 1 is blank; the first line must be the header row"
+                )
     raise LandingFileError(
         f"{display_name}: the file has only blank lines; expected at least a header row"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import dagster as dg
 import duckdb
 
 from expectations.data_docs import build_quality_docs
+from orchestration.check_results import CHECK_RESULTS_TABLE
 from orchestration.definitions import build_definitions
 from orchestration.ingest_loader import LandingFileError, find_landing_file, landing_relation
 from orchestration.landing_contract import LANDING_BY_NAME
@@ -101,8 +103,10 @@ def default_run_month(landing_dir: Path) -> date:
         path = find_landing_file(landing_dir, LANDING_BY_NAME[name])
         con = duckdb.connect()
         with landing_relation(con, path, str(path.relative_to(landing_dir))):
+            # A typo far in the future, or `infinity`, must not pick (or crash) the month.
             value = con.execute(
-                f"select max(try_cast(cast({column} as varchar) as date)) from _landing_file"
+                f"select max(d) from (select try_cast(cast({column} as varchar) as date) as d "
+                "from _landing_file) where isfinite(d) and d <= current_date"
             ).fetchone()[0]
         con.close()
         if value is not None:
@@ -232,6 +236,7 @@ def run_monthly_job(
         raise ValueError(
             f"{month:%Y-%m} has not ended yet; the latest month that can be run is {last:%Y-%m}"
         )
+    _forget_check_results(settings, month)
     instance = _instance()
     log_path = settings.data_dir / "logs" / f"run-{month:%Y-%m}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -280,6 +285,21 @@ def run_monthly_job(
     elif publish:
         report.publish_note = str(publish.get("reason", ""))
     return report
+
+
+def _forget_check_results(settings: Settings, month: date) -> None:
+    """Drop the month's earlier check outcomes, so a check this run skips (downstream of a
+    failed blocking check) is not reported with an old "passed"."""
+    shutil.rmtree(settings.validations_dir / f"{month:%Y-%m}", ignore_errors=True)
+    if not settings.warehouse_path.exists():
+        return
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.execute(f"delete from {CHECK_RESULTS_TABLE} where run_month = ?", [month])
+    except duckdb.CatalogException:
+        pass  # no check has run in this warehouse yet
+    finally:
+        con.close()
 
 
 def _quarantined_rows(settings: Settings) -> dict[str, int]:

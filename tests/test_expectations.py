@@ -80,7 +80,7 @@ def _frame(warehouse: Path, suite_name: str) -> pd.DataFrame:
     """What the check validates: the table, plus a derived column per reference."""
     sql = SUITES[suite_name].frame_sql(RUN_MONTH, {})
     with connect(warehouse, read_only=True) as con:
-        return con.execute(f"select * from ({sql}) order by _source_row").df()
+        return con.execute(f"select * from ({sql}) order by all").df()
 
 
 def test_a_duplicated_order_line_fails_the_blocking_suite(tiny_warehouse) -> None:

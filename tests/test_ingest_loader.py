@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from orchestration.ingest_loader import LandingFileError, load_landing_file
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.warehouse import connect
-from tests.conftest import load_parents
+from tests.conftest import TINY_LANDING, load_parents
 
 REPS_HEADER = "rep_id,rep_name,team,region,role,manager_id,hire_date,end_date"
 
@@ -136,3 +137,109 @@ def test_an_unreadable_file_is_named_in_one_line(tmp_path: Path) -> None:
     _write(tmp_path / "landing", "crm/quotas.csv", "")
     with pytest.raises(LandingFileError, match=r"^quotas.csv cannot be read: |^crm/quotas.csv"):
         _load(tmp_path, "quotas")
+
+
+CAPACITY_HEADER = "resource_id,month,available_hours"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("NaN", "available_hours: 'NaN' is not a valid double"),
+        ("inf", "available_hours: 'inf' is not a valid double"),
+        ("-1e400", "available_hours: '-1e400' is not a valid double"),
+    ],
+)
+def test_nan_and_infinite_numbers_are_invalid_values(tmp_path: Path, value, reason) -> None:
+    _write(
+        tmp_path / "landing", "supply/capacity.csv", f"{CAPACITY_HEADER}\nR1,2025-01-01,{value}\n"
+    )
+    result, _, quarantine = _load(tmp_path, "capacity")
+    assert result.rows_quarantined == 1
+    assert quarantine["reason"].tolist() == [reason]
+
+
+@pytest.mark.parametrize(
+    ("month", "loaded"),
+    [
+        ("2025-04-01", True),
+        ("2025-04-01 00:00:00", True),  # Excel's midnight
+        ("2025-04-01T23:00:00-05:00", False),  # a time and an offset: which day is it?
+        ("infinity", False),
+        ("2025/04/01", False),
+        ("20250-04-01", False),
+    ],
+)
+def test_a_date_is_a_day_not_a_moment(tmp_path: Path, month, loaded) -> None:
+    _write(tmp_path / "landing", "supply/capacity.csv", f"{CAPACITY_HEADER}\nR1,{month},10\n")
+    result, raw, _ = _load(tmp_path, "capacity")
+    assert (result.rows_loaded == 1) is loaded
+    if loaded:
+        assert raw["month"].dt.strftime("%Y-%m-%d").tolist() == ["2025-04-01"]
+
+
+def test_an_integer_with_decimals_is_not_rounded(tmp_path: Path) -> None:
+    header = (TINY_LANDING / "supply" / "products.csv").read_text().splitlines()
+    row = header[1].replace(",14,", ",1.5,")
+    _write(tmp_path / "landing", "supply/products.csv", f"{header[0]}\n{row}\n")
+    result, _, quarantine = _load(tmp_path, "products")
+    assert result.rows_quarantined == 1
+    assert quarantine["reason"].tolist() == ["lead_time_days: '1.5' is not a valid integer"]
+
+
+def test_headers_that_look_like_the_loaders_own_names_change_nothing(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "landing",
+        "supply/capacity.csv",
+        'rowid,resource_id,month,available_hours,_reason,"say ""hi"""\n'
+        "9,R1,2025-01-01,10,x,a\n"
+        "9,R1,2025-02-01,oops,,b\n"
+        "9,R1,2025-01-01,10,x,a\n",
+    )
+    result, raw, quarantine = _load(tmp_path, "capacity")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    assert raw["_source_row"].tolist() == [1]
+    assert raw["rowid"].tolist() == ["9"] and raw["_reason"].tolist() == ["x"]
+    assert quarantine["row_number"].tolist() == [2, 3]
+    assert quarantine["rule"].tolist() == ["invalid_value", "duplicate_key"]
+    assert json.loads(quarantine["raw_record"][0]) == {
+        "rowid": "9",
+        "resource_id": "R1",
+        "month": "2025-02-01",
+        "available_hours": "oops",
+        "_reason": None,
+        'say "hi"': "b",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            f"{CAPACITY_HEADER},__sop_typed_month",
+            "supply/capacity.csv: column '__sop_typed_month' has a name the loader reserves",
+        ),
+        (
+            f"{CAPACITY_HEADER},_source_row",
+            "supply/capacity.csv: column '_source_row' has a name the loader reserves",
+        ),
+    ],
+)
+def test_reserved_headers_are_file_errors(tmp_path: Path, header, message) -> None:
+    _write(tmp_path / "landing", "supply/capacity.csv", f"{header}\nR1,2025-01-01,10,x\n")
+    with pytest.raises(LandingFileError, match=re.escape(message)):
+        _load(tmp_path, "capacity")
+
+
+def test_parquet_columns_that_differ_only_in_case_are_a_file_error(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = tmp_path / "landing" / "supply"
+    landing.mkdir(parents=True)
+    table = pa.table(
+        {"resource_id": ["R1"], "month": ["2025-01-01"], "available_hours": ["1"], "Month ": ["x"]}
+    )
+    pq.write_table(table, landing / "capacity.parquet")
+    with pytest.raises(LandingFileError, match="columns 'month' and 'Month ' are the same column"):
+        _load(tmp_path, "capacity")

@@ -366,3 +366,11 @@ def test_other_duckdb_errors_become_one_line(tmp_path: Path) -> None:
     assert "\n" not in message
     assert message.startswith(f"{NAME}: cannot be read as CSV (IO Error: No files found")
     assert message.endswith("); check that it is a comma-separated text file")
+
+
+def test_a_blank_first_line_is_a_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "reps.csv"
+    path.write_bytes(b"\nrep_id,rep_name\nR1,Ann\n")
+    with pytest.raises(LandingFileError, match=r"^crm/reps.csv: line 1 is blank; the first line"):
+        with readable_csv(path, "crm/reps.csv"):
+            pass

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration import cli
+from orchestration.check_results import record_check_result
 from orchestration.monthly_run import run_monthly_job
 from orchestration.publisher import PUBLISHED_TABLES, publish
 from orchestration.warehouse import connect
@@ -58,6 +59,11 @@ def test_failed_blocking_check_stops_everything_downstream(
     orders.write_text(orders.read_text().splitlines()[0] + "\n")  # the header, no orders
     settings = make_settings(tmp_path, tiny_landing)
     mtime = _publish_previous_run(tmp_path)
+    # An earlier run of the month passed a check that this run will skip.
+    with connect(settings.warehouse_path) as con:
+        record_check_result(
+            con, date(2025, 6, 1), "gx_marts_fct_demand_history", "marts", "error", True, "old"
+        )
 
     report = run_monthly_job(settings, date(2025, 6, 1))
 
@@ -73,11 +79,15 @@ def test_failed_blocking_check_stops_everything_downstream(
         recorded = con.execute(
             "select passed from quality.check_results where check_name = 'gx_raw_orders'"
         ).fetchone()
+        stale = con.execute(
+            "select * from quality.check_results where check_name = 'gx_marts_fct_demand_history'"
+        ).fetchall()
         schemas = {
             r[0]
             for r in con.execute("select schema_name from information_schema.schemata").fetchall()
         }
     assert recorded == (False,)
+    assert stale == []  # a skipped check does not keep the earlier run's "passed"
     assert "forecasting" not in schemas and "marts" not in schemas
 
 

@@ -195,6 +195,10 @@ def load_comp_plan(path: Path | str) -> CompPlan:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CompPlanError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CompPlanError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    except IsADirectoryError as exc:
+        raise CompPlanError(f"{path}: is a folder, not a YAML file") from exc
     return _parse_plan(document, str(path))
 
 
