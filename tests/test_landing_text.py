@@ -371,6 +371,6 @@ def test_other_duckdb_errors_become_one_line(tmp_path: Path) -> None:
 def test_a_blank_first_line_is_a_file_error(tmp_path: Path) -> None:
     path = tmp_path / "reps.csv"
     path.write_bytes(b"\nrep_id,rep_name\nR1,Ann\n")
-    with pytest.raises(LandingFileError, match=r"^crm/reps.csv: line 1 is blank; the first line"):
-        with readable_csv(path, "crm/reps.csv"):
-            pass
+    message = r"^crm/reps.csv: line 1 is blank; the first line"
+    with pytest.raises(LandingFileError, match=message), readable_csv(path, "crm/reps.csv"):
+        pass
