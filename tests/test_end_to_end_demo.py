@@ -45,11 +45,15 @@ def test_run_succeeds_for_the_last_complete_month_of_the_data(demo_run, capsys) 
     assert run_months == [(date(2026, 9, 1),)]
 
 
+# A single run has no earlier forecast whose target month has actuals yet.
+EMPTY_AFTER_ONE_RUN = {"fct_forecast_accuracy", "fct_forecast_accuracy_summary"}
+
+
 def test_every_published_table_is_present_and_non_empty(demo_run) -> None:
     _, data_dir, _ = demo_run
     for table in PUBLISHED_TABLES:
         (rows,) = _query(data_dir, f"select count(*) from marts.{table}")[0]
-        assert rows > 0, table
+        assert (rows == 0) if table in EMPTY_AFTER_ONE_RUN else (rows > 0), table
         parquet = data_dir / "published" / "parquet" / table / f"{table}.parquet"
         assert duckdb.sql(f"select count(*) from '{parquet}'").fetchone()[0] == rows
 
