@@ -53,11 +53,17 @@ class FileReport:
     error: str = ""
     problems: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
     checks: list[CheckOutcome] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
 
     def render(self) -> list[str]:
         """Lines for the report: rows, problems by reason with examples, checks."""
         if self.error:
             return [f"CANNOT BE LOADED: {self.error}"]
+        not_run = (
+            [f"  checks not run (a file they read cannot be loaded): {', '.join(self.not_run)}"]
+            if self.not_run
+            else []
+        )
         load = self.load
         assert load is not None
         lines = [
@@ -77,7 +83,7 @@ class FileReport:
             for c in self.checks
             if not c.passed
         )
-        return lines
+        return lines + not_run
 
 
 @dataclass
@@ -206,7 +212,10 @@ def validate_landing(
         for suite in list_suites():
             report = by_table.get(suite.table)
             needs = {suite.table, *suite.reads, *(r.table for r in suite.references.values())}
-            if report is None or needs & failed_tables:
+            if report is None:
+                continue
+            if needs & failed_tables:
+                report.not_run.append(f"gx_{suite.name}")
                 continue
             outcome = validate_suite(con, suite, date.today().replace(day=1), horizon)
             report.checks.append(

@@ -782,6 +782,7 @@ def test_bad_input(tiny_landing: Path, validated, mutate: Mutation, expect: Expe
 
     checks = {f"gx_{c.name}": c for f in report.files for c in f.checks}
     assert _landing_checks() - checks.keys() == expect.not_run
+    assert {name for f in report.files for name in f.not_run} == expect.not_run  # and says so
     failed = {name: c for name, c in checks.items() if not c.passed}
     assert failed.keys() == expect.failed_checks.keys(), report.render()
     for name, (severity, observed) in expect.failed_checks.items():
