@@ -62,9 +62,12 @@ class Reference:
     column: str
     source_file: str
 
-    def subquery(self) -> str:
-        """The referenced values, without NULLs (a NULL would make NOT IN unknown)."""
-        return f'select "{self.column}" from {self.table} where "{self.column}" is not null'
+    def missing(self, value: str) -> str:
+        """SQL true when `value` (an SQL expression) is given but not among the referenced
+        values. The quarantine rule and the GX check's derived column both use it."""
+        # NULLs are left out of the list: one would make NOT IN unknown for every row.
+        values = f'select "{self.column}" from {self.table} where "{self.column}" is not null'
+        return f"{value} is not null and {value} not in ({values})"
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def _in_set_rule(
     if isinstance(value_set, dict):
         name = value_set["$PARAMETER"]
         target = references[name]
-        violation = f"{ref} is not null and {ref} not in ({target.subquery()})"
+        violation = target.missing(ref)
         default = (
             "{column}: '{value}' is not a known "
             + target.column

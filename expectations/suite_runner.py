@@ -133,10 +133,9 @@ class SuiteFile:
             column = expectation["kwargs"].get("column")
             reference = self._reference(expectation)
             if reference is not None:
-                missing = _missing_column(column, reference)
+                quoted, missing = f'"{column}"', _missing_column(column, reference)
                 derived.append(
-                    f'case when "{column}" is not null and "{column}" not in '
-                    f'({reference.subquery()}) then "{column}" end as "{missing}"'
+                    f'case when {reference.missing(quoted)} then {quoted} end as "{missing}"'
                 )
             if expectation.get("meta", {}).get("match") == "spelling":
                 spelled[column] = canonical_sql(
@@ -151,6 +150,18 @@ class SuiteFile:
     def quarantine_expectations(self) -> list[dict[str, Any]]:
         """The expectations that are row rules, applied at ingest (see `row_rules`)."""
         return [e for e in self.expectations if e.get("meta", {}).get("quarantine")]
+
+    @property
+    def quarantine_references(self) -> list[Reference]:
+        """The tables the row rules look rows up in (they must be loaded first)."""
+        found = (self._reference(e) for e in self.quarantine_expectations)
+        return [ref for ref in found if ref is not None]
+
+    @property
+    def relations_read(self) -> set[str]:
+        """Every relation the check reads: its own, referenced tables, and those its query
+        joins (`reads`)."""
+        return {self.table, *self.reads, *(r.table for r in self.references.values())}
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from orchestration.settings import Settings, parse_month
 
 # Nothing may wait on the network: no usage statistics from dbt or Dagster.
@@ -55,6 +53,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from orchestration.ingest_loader import LandingFileError
     from orchestration.monthly_run import run_monthly_job
 

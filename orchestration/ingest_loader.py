@@ -1,10 +1,11 @@
 """Load one landing file into `raw.<name>` with declared types, quarantining bad rows.
 
 The loader reads every cell as text first, so nothing is lost to a parser's
-guess: a value that does not cast to its declared type, or an empty value in
-a required column, sends its row to `quality.quarantine` with a reason a
-person can act on. File-level problems (missing file, missing column) raise
-`LandingFileError`, whose message names the file and the column.
+guess. A row goes to `quality.quarantine`, with a reason a person can act on,
+when a value does not cast to its declared type, a required value is empty,
+it breaks a row rule of its file's GX suites, or its key repeats an earlier
+row's. File-level problems (missing or unreadable file, missing column)
+raise `LandingFileError`, whose message names the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from expectations import list_suites
-from expectations.row_rules import Reference, RowRule, quarantine_rules
+from expectations.row_rules import Reference, RowRule, quarantine_rules, sql_literal
 from orchestration.dbt_config import configured_aliases
 from orchestration.landing_contract import Column, LandingFile
 from orchestration.landing_errors import LandingFileError
@@ -64,10 +65,6 @@ def find_landing_file(landing_dir: Path, spec: LandingFile) -> Path:
     return present[0]
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 @contextmanager
 def landing_relation(
     con: duckdb.DuckDBPyConnection, path: Path, display_name: str
@@ -84,7 +81,7 @@ def landing_relation(
         try:
             con.execute(
                 "create or replace temp view _landing_file as "
-                f"select * from read_parquet({_quoted(path)})"
+                f"select * from read_parquet({sql_literal(str(path))})"
             )
             yield "parquet"
         except duckdb.Error as exc:
@@ -99,7 +96,7 @@ def landing_relation(
         try:
             con.execute(
                 "create or replace temp view _landing_file as "
-                f"select * from {CSV_READER.replace('?', _quoted(text.path))}"
+                f"select * from {CSV_READER.replace('?', sql_literal(str(text.path)))}"
             )
             yield text.encoding
         except duckdb.Error as exc:
@@ -165,9 +162,7 @@ def _read_as_text(
 
 def _original_record(header: list[str]) -> str:
     """SQL for the row of `_landing_in` (alias `o`) as a struct keyed by the file's header."""
-    fields = ", ".join(
-        "'" + name.replace("'", "''") + f"': o.c{i}" for i, name in enumerate(header)
-    )
+    fields = ", ".join(f"{sql_literal(name)}: o.c{i}" for i, name in enumerate(header))
     return "{" + fields + "}"
 
 
@@ -242,11 +237,7 @@ def suite_rules(spec: LandingFile) -> tuple[list[RowRule], list[Reference]]:
         rules += quarantine_rules(
             suite.quarantine_expectations, _typed_ref, _text_ref, suite.references, aliases
         )
-        references += [
-            suite.references[e["kwargs"]["value_set"]["$PARAMETER"]]
-            for e in suite.quarantine_expectations
-            if isinstance(e["kwargs"].get("value_set"), dict)
-        ]
+        references += suite.quarantine_references
     return rules, references
 
 

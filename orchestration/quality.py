@@ -25,10 +25,10 @@ def _relation_key(relation: str) -> dg.AssetKey:
 
 def suite_reads(suite: SuiteFile) -> list[dg.AssetKey]:
     """Assets besides its own that a suite reads: referenced tables and those its query joins."""
-    relations = {r.table for r in suite.references.values()} | set(suite.reads)
     own = dg.AssetKey(list(suite.asset_key))
     return sorted(
-        (k for k in map(_relation_key, relations) if k != own), key=lambda k: k.to_string()
+        (k for k in map(_relation_key, suite.relations_read) if k != own),
+        key=lambda k: k.to_string(),
     )
 
 

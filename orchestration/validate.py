@@ -211,10 +211,9 @@ def validate_landing(
         failed_tables = {table for table, report in by_table.items() if report.error}
         for suite in list_suites():
             report = by_table.get(suite.table)
-            needs = {suite.table, *suite.reads, *(r.table for r in suite.references.values())}
             if report is None:
                 continue
-            if needs & failed_tables:
+            if suite.relations_read & failed_tables:
                 report.not_run.append(f"gx_{suite.name}")
                 continue
             outcome = validate_suite(con, suite, date.today().replace(day=1), horizon)
