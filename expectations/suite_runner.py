@@ -8,6 +8,7 @@ and validated with GX's pandas data source. Each suite file is a native GX
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -190,9 +191,14 @@ def _missing_column(column: str, reference: Reference) -> str:
     return f"{column}_not_in_{reference.table.split('.')[-1]}"
 
 
-def list_suites(directory: Path = SUITES_DIR) -> list[SuiteFile]:
-    """Every suite stored in `directory`, in file-name order (each becomes one asset check)."""
-    return [SuiteFile.load(p) for p in sorted(directory.glob("*.json"))]
+@functools.cache
+def list_suites(directory: Path = SUITES_DIR) -> tuple[SuiteFile, ...]:
+    """Every suite stored in `directory`, in file-name order (each becomes one asset check).
+
+    Read once per process: the loader, the ingest assets' dependencies and the
+    checks all ask for them, and the files only change with the code.
+    """
+    return tuple(SuiteFile.load(p) for p in sorted(directory.glob("*.json")))
 
 
 def _describe_failure(result: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,13 @@ def dbt_vars(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Any]:
     return dict(config.get("vars") or {})
 
 
+@functools.cache
 def configured_aliases(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, dict[str, str]]:
-    """Each alias var of dbt_project.yml (e.g. `stage_aliases`) as {other spelling: canonical}."""
+    """Each alias var of dbt_project.yml (e.g. `stage_aliases`) as {other spelling: canonical}.
+
+    Read once per process, like the dbt manifest the definitions are built from
+    (callers must not change the result).
+    """
     values = dbt_vars(project_dir)
     return {
         name: {str(k): str(v) for k, v in (values.get(name) or {}).items()} for name in ALIAS_VARS

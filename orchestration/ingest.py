@@ -3,7 +3,7 @@
 import dagster as dg
 
 from models.compensation import empty_tiers_frame, load_comp_plan
-from orchestration.ingest_loader import load_landing_file, suite_rules
+from orchestration.ingest_loader import load_landing_file, quarantine_references
 from orchestration.landing_contract import LANDING_FILES, LandingFile
 from orchestration.partitions import warehouse_asset
 from orchestration.resources import SopResource
@@ -22,7 +22,7 @@ def _raw_asset(spec: LandingFile, settings: Settings) -> dg.AssetsDefinition:
         group_name="ingest",
         # A row referring to another file (an opportunity's owner rep) is checked against it.
         deps=sorted(
-            {raw_asset_key(ref.table.split(".")[1]) for ref in suite_rules(spec)[1]},
+            {raw_asset_key(ref.table.split(".")[1]) for ref in quarantine_references(spec)},
             key=lambda k: k.to_string(),
         ),
         kinds={"duckdb", "csv"},

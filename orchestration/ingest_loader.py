@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from expectations import list_suites
+from expectations import SuiteFile, list_suites
 from expectations.row_rules import Reference, RowRule, quarantine_rules, sql_literal
 from orchestration.dbt_config import configured_aliases
 from orchestration.landing_contract import Column, LandingFile
@@ -226,19 +226,26 @@ def _contract_rules(column: Column) -> list[RowRule]:
     return [missing, invalid]
 
 
-def suite_rules(spec: LandingFile) -> tuple[list[RowRule], list[Reference]]:
-    """The quarantine rules of the suites guarding `raw.<name>`, and the tables they look up."""
-    rules: list[RowRule] = []
-    references: list[Reference] = []
+def _row_rule_suites(spec: LandingFile) -> list[SuiteFile]:
+    """The suites guarding `raw.<name>` whose expectations may be row rules."""
+    return [s for s in list_suites() if s.table == f"raw.{spec.name}" and not s.query]
+
+
+def quarantine_references(spec: LandingFile) -> list[Reference]:
+    """The tables `spec`'s row rules look rows up in: they must be loaded first."""
+    return [ref for suite in _row_rule_suites(spec) for ref in suite.quarantine_references]
+
+
+def suite_rules(spec: LandingFile) -> list[RowRule]:
+    """The quarantine rules of the suites guarding `raw.<name>`, rendered as SQL."""
     aliases = configured_aliases()
-    for suite in list_suites():
-        if suite.table != f"raw.{spec.name}" or suite.query:
-            continue
-        rules += quarantine_rules(
+    return [
+        rule
+        for suite in _row_rule_suites(spec)
+        for rule in quarantine_rules(
             suite.quarantine_expectations, _typed_ref, _text_ref, suite.references, aliases
         )
-        references += suite.quarantine_references
-    return rules, references
+    ]
 
 
 def _require_loaded(
@@ -332,9 +339,8 @@ def load_landing_file(
     text_columns = [c for c in present if c != "_source_row"]
     record = f"struct_pack({', '.join(_text_ref(c) for c in text_columns)})"
 
-    extra_rules, references = suite_rules(spec)
-    _require_loaded(con, source_file, references)
-    rules = [r for c in spec.columns for r in _contract_rules(c)] + extra_rules
+    _require_loaded(con, source_file, quarantine_references(spec))
+    rules = [r for c in spec.columns for r in _contract_rules(c)] + suite_rules(spec)
     typed = ", ".join(f"{_typed(c)} as {_typed_ref(c.name)}" for c in spec.columns)
     reasons = ", ".join(f"case when {r.violation} then {r.reason} end" for r in rules)
     con.execute(

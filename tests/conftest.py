@@ -43,10 +43,10 @@ def tiny_landing(tmp_path: Path) -> Path:
 def load_parents(con, name: str, source: Path = TINY_LANDING) -> None:
     """Load the files that `name`'s row rules refer to (e.g. reps for opportunities) from
     `source`, so a test can load one landing file on its own."""
-    from orchestration.ingest_loader import load_landing_file, suite_rules
+    from orchestration.ingest_loader import load_landing_file, quarantine_references
     from orchestration.landing_contract import LANDING_BY_NAME
 
-    for ref in suite_rules(LANDING_BY_NAME[name])[1]:
+    for ref in quarantine_references(LANDING_BY_NAME[name]):
         parent = ref.table.split(".")[1]
         if parent != name:
             load_parents(con, parent, source)
