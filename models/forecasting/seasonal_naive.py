@@ -35,11 +35,11 @@ import pandas as pd
 from scipy.stats import norm
 from sktime.forecasting.base import BaseForecaster
 
+from models.forecasting.panel_layout import PANDAS_MTYPES, row_index, to_array, to_frame, to_rows
+
 SEASONAL = "seasonal_naive"
 NAIVE = "naive"
 NO_DATA = "none"
-
-PANDAS_MTYPES = ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"]
 
 
 # --------------------------------------------------------------------------- #
@@ -199,116 +199,6 @@ def normal_quantiles(
 
 
 # --------------------------------------------------------------------------- #
-# layout: sktime pandas containers <-> (time, series) arrays
-# --------------------------------------------------------------------------- #
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """How the columns of the (time, series) array map back to the pandas input."""
-
-    variables: pd.Index
-    instances: pd.Index | None  # None for a wide DataFrame
-    index_names: list
-
-    @property
-    def series_labels(self) -> pd.Index:
-        """One label per array column: the variable, or (variable, *instance)."""
-        if self.instances is None:
-            return self.variables
-        n_var, n_inst = len(self.variables), len(self.instances)
-        if isinstance(self.instances, pd.MultiIndex):
-            instance_levels = [
-                self.instances.get_level_values(i) for i in range(self.instances.nlevels)
-            ]
-        else:
-            instance_levels = [self.instances]
-        return pd.MultiIndex.from_arrays(
-            [self.variables.repeat(n_inst), *[np.tile(lv, n_var) for lv in instance_levels]],
-            names=[None, *self.index_names[:-1]],
-        )
-
-
-def _time_grid(times: pd.Index) -> pd.Index:
-    """All periods from the first to the last time stamp, so rows are equally spaced."""
-    times = times.unique().sort_values()
-    if len(times) == 0:
-        return times
-    if isinstance(times, pd.PeriodIndex):
-        return pd.period_range(times[0], times[-1], freq=times.freq, name=times.name)
-    if pd.api.types.is_integer_dtype(times.dtype):
-        return pd.Index(np.arange(times[0], times[-1] + 1), name=times.name)
-    if isinstance(times, pd.DatetimeIndex) and len(times) > 2:
-        freq = times.freq or pd.infer_freq(times)
-        if freq is not None:
-            return pd.date_range(times[0], times[-1], freq=freq, name=times.name)
-    return times
-
-
-def _to_array(y: pd.DataFrame) -> tuple[np.ndarray, _Layout]:
-    """Wide (time, series) float array of ``y``; a MultiIndex is unstacked natively."""
-    if not isinstance(y.index, pd.MultiIndex):
-        layout = _Layout(variables=y.columns, instances=None, index_names=[y.index.name])
-        return y.to_numpy(dtype=float, na_value=np.nan), layout
-
-    instance_index = y.index.droplevel(-1)
-    instances = instance_index.unique()
-    instance_code = instances.get_indexer(instance_index)
-    times = y.index.get_level_values(-1)
-    grid = _time_grid(times)
-    time_code = grid.get_indexer(times)
-    n_inst = len(instances)
-    values = np.full((len(grid), n_inst * y.shape[1]), np.nan)
-    for j, column in enumerate(y.columns):
-        values[time_code, j * n_inst + instance_code] = y[column].to_numpy(
-            dtype=float, na_value=np.nan
-        )
-    layout = _Layout(variables=y.columns, instances=instances, index_names=list(y.index.names))
-    return values, layout
-
-
-def _row_index(layout: _Layout, time_index: pd.Index) -> pd.Index:
-    """Row index of predictions: the time index, or instances x time, instance-major.
-
-    Built from integer codes rather than tuples, so 10,000 instances cost
-    milliseconds.
-    """
-    if layout.instances is None:
-        return time_index
-    instances = layout.instances
-    n_steps, n_inst = len(time_index), len(instances)
-    if isinstance(instances, pd.MultiIndex):
-        levels = list(instances.levels)
-        codes = [np.repeat(c, n_steps) for c in instances.codes]
-    else:
-        levels = [instances]
-        codes = [np.repeat(np.arange(n_inst), n_steps)]
-    return pd.MultiIndex(
-        levels=[*levels, time_index],
-        codes=[*codes, np.tile(np.arange(n_steps), n_inst)],
-        names=layout.index_names,
-    )
-
-
-def _to_rows(block: np.ndarray, layout: _Layout) -> np.ndarray:
-    """(steps, series) block -> (rows, variables) values matching :func:`_row_index`."""
-    if layout.instances is None:
-        return block
-    n_steps, n_inst, n_var = block.shape[0], len(layout.instances), len(layout.variables)
-    # (steps, var, inst) -> (inst, steps, var): rows instance-major, time-minor
-    return block.reshape(n_steps, n_var, n_inst).transpose(2, 0, 1).reshape(-1, n_var)
-
-
-def _to_frame(block: np.ndarray, layout: _Layout, time_index: pd.Index) -> pd.DataFrame:
-    """Inverse of :func:`_to_array` for a (steps, series) block of predictions."""
-    return pd.DataFrame(
-        _to_rows(block, layout),
-        index=_row_index(layout, time_index),
-        columns=layout.variables,
-    )
-
-
-# --------------------------------------------------------------------------- #
 # sktime estimator
 # --------------------------------------------------------------------------- #
 
@@ -430,7 +320,7 @@ class VectorizedSeasonalNaive(BaseForecaster):
         history = pd.concat([self._history, y])
         history = history[~history.index.duplicated(keep="last")].sort_index()
         self._history = history
-        values, layout = _to_array(history)
+        values, layout = to_array(history)
         same_series = layout.series_labels.equals(self._layout.series_labels)
         if update_params or not same_series:
             self._refit()
@@ -439,7 +329,7 @@ class VectorizedSeasonalNaive(BaseForecaster):
         return self
 
     def _refit(self) -> None:
-        self._values, self._layout = _to_array(self._history)
+        self._values, self._layout = to_array(self._history)
         self._fit_result = fit_seasonal_naive(self._values, self.sp)
         labels = self._layout.series_labels
         self.method_ = pd.Series(self._fit_result.method, index=labels, name="method")
@@ -457,7 +347,7 @@ class VectorizedSeasonalNaive(BaseForecaster):
     def _predict(self, fh, X):
         """Seasonal naive point forecasts for every series at once."""
         point, _, index = self._point_and_variance(fh)
-        return _to_frame(point, self._layout, index)
+        return to_frame(point, self._layout, index)
 
     def _predict_var(self, fh, X=None, cov=False):
         """Marginal forecast variance ``sigma**2 * (floor((h - 1) / sp) + 1)``.
@@ -471,19 +361,19 @@ class VectorizedSeasonalNaive(BaseForecaster):
                 "VectorizedSeasonalNaive returns marginal variances only (cov=False)."
             )
         _, variance, index = self._point_and_variance(fh)
-        return _to_frame(variance, self._layout, index)
+        return to_frame(variance, self._layout, index)
 
     def _predict_quantiles(self, fh, X, alpha):
         """Normal quantiles around the point forecast, floored at 0 if ``nonnegative``."""
         point, variance, index = self._point_and_variance(fh)
         rows = [
-            _to_rows(normal_quantiles(point, variance, a, self.nonnegative), self._layout)
+            to_rows(normal_quantiles(point, variance, a, self.nonnegative), self._layout)
             for a in alpha
         ]
         # columns ordered (variable, alpha), as sktime's quantile format expects
         values = np.stack(rows, axis=2).reshape(rows[0].shape[0], -1)
         columns = self._get_columns(method="predict_quantiles", alpha=alpha)
-        return pd.DataFrame(values, index=_row_index(self._layout, index), columns=columns)
+        return pd.DataFrame(values, index=row_index(self._layout, index), columns=columns)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -1,0 +1,691 @@
+"""Automatic model choice per series by rolling-origin backtest, for thousands of series.
+
+sktime's statsforecast adapters fit one series at a time in a Python loop
+(about 14 ms of overhead a series, see ../shared/STACK.md), while statsforecast
+itself fits a model over a whole panel in compiled code. So
+:class:`AutoSelectForecaster` is a sktime forecaster (``fit``, ``predict``,
+``predict_interval``; it passes sktime's ``check_estimator``) that takes the
+whole panel as one array and calls statsforecast once per candidate model.
+
+How a series is forecast
+------------------------
+1. **Its kind**, from its own history (from its first observation):
+
+   * ``zero``: every value is 0. Forecast 0, interval 0..0.
+   * ``short``: fewer than ``min_history`` observations (default two seasons
+     plus the backtest span). Candidates ``short`` (naive, simple exponential
+     smoothing, historic mean): too little history to estimate a season.
+   * ``intermittent``: average demand interval (observations / non-zero
+     observations) above ``intermittent_adi`` (1.32, Syntetos & Boylan 2005;
+     about a quarter of the months or more are zero). Candidates
+     ``intermittent`` (Croston, TSB, ADIDA, historic mean), built for
+     series whose zeros are not a level.
+   * ``regular``: the rest. Candidates ``regular`` (seasonal naive, ETS,
+     Theta, ARIMA) and ``combination``: the mean of the members named in
+     ``combine`` (ETS, Theta, ARIMA), the kind of simple combination that
+     the M3 and M4 competitions found hard to beat on monthly data.
+
+2. **Rolling-origin backtest**: ``backtest_windows`` origins one month apart,
+   each forecasting ``backtest_horizon`` months. Candidates that can be rolled
+   forward (ETS, Theta, ARIMA, naive) are fitted at the first origin and
+   rolled forward with the same parameters (statsforecast's
+   ``cross_validation(refit=False)``), which makes the backtest cost about
+   one fit instead of one per window; the cheap ones are refitted per window.
+
+3. **Choice**: the candidate with the lowest mean absolute error over the
+   backtest points of the series (the denominator of WAPE is the same for
+   every candidate of a series, so this is also the lowest WAPE). Ties go to
+   the simpler candidate, the earlier one in the candidate list. A short
+   series with too few observations for one backtest (fewer than the
+   backtest span plus ``min_train``) takes the first of ``fallback``
+   (historic mean): never an error, never a missing series.
+
+4. **Forecast**: the chosen model is fitted on the whole history (statsforecast
+   ``forecast``; a model that fails on a series falls back to naive, which
+   statsforecast does per series). Intervals are the model's own where it has
+   them (normal, from its fitted error variance). For the combination they
+   are the mean of the members' bounds. Croston, TSB, ADIDA and SES have no
+   interval of their own: theirs is normal with the series' backtest RMSE,
+   grown with the square root of the step (relative to the backtest's mean
+   step). Quantities cannot be negative, so with ``nonnegative`` points and
+   bounds are floored at 0.
+
+The final fit runs on the first ``predict`` call and is cached per horizon and
+interval levels: statsforecast's ``forecast`` fits and predicts in one pass
+without keeping fitted models, which keeps memory flat at 10,000 series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from sktime.forecasting.base import BaseForecaster
+from statsforecast import StatsForecast
+from statsforecast.models import (
+    ADIDA,
+    ARIMA,
+    TSB,
+    AutoETS,
+    AutoTheta,
+    CrostonOptimized,
+    HistoricAverage,
+    Naive,
+    SeasonalNaive,
+    SimpleExponentialSmoothingOptimized,
+)
+
+from models.forecasting.panel_layout import PANDAS_MTYPES, to_array, to_frame
+
+ZERO = "zero"
+SHORT = "short"
+INTERMITTENT = "intermittent"
+REGULAR = "regular"
+COMBINATION = "combination"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A statsforecast model the backtest can choose, named as it appears in tables."""
+
+    make: Callable[[int, str], Any]  # (season length, alias) -> statsforecast model
+    native_intervals: bool
+    rolls_forward: bool  # has statsforecast's ``forward``: backtest without refits
+
+
+def _arima(sp: int, alias: str) -> ARIMA:
+    """The airline model ARIMA(0,1,1)(0,1,1)_sp; ARIMA(0,1,1) when there is no season.
+
+    A fixed order, not AutoARIMA: AutoARIMA's order search costs about 360 ms
+    per series and fit here (12x ETS), too slow for thousands of series a
+    month, and the airline model is the classic monthly ARIMA. Its slot in
+    the candidate list can be changed by passing another name to ``regular``.
+    """
+    if sp > 1:
+        return ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=sp, alias=alias)
+    return ARIMA(order=(0, 1, 1), alias=alias)
+
+
+CANDIDATES: dict[str, Candidate] = {
+    "seasonal_naive": Candidate(lambda sp, a: SeasonalNaive(season_length=sp, alias=a), True, True),
+    "ets": Candidate(lambda sp, a: AutoETS(season_length=sp, alias=a), True, True),
+    "theta": Candidate(lambda sp, a: AutoTheta(season_length=sp, alias=a), True, True),
+    "arima": Candidate(_arima, True, True),
+    "naive": Candidate(lambda sp, a: Naive(alias=a), True, True),
+    # without a season: level, trend and damped trend for series too short for one
+    "ets_nonseasonal": Candidate(lambda sp, a: AutoETS(season_length=1, alias=a), True, True),
+    "theta_nonseasonal": Candidate(lambda sp, a: AutoTheta(season_length=1, alias=a), True, True),
+    "ses": Candidate(lambda sp, a: SimpleExponentialSmoothingOptimized(alias=a), False, False),
+    "mean": Candidate(lambda sp, a: HistoricAverage(alias=a), True, False),
+    "croston": Candidate(lambda sp, a: CrostonOptimized(alias=a), False, False),
+    "tsb": Candidate(lambda sp, a: TSB(alpha_d=0.2, alpha_p=0.2, alias=a), False, False),
+    "adida": Candidate(lambda sp, a: ADIDA(alias=a), False, False),
+}
+
+
+# --------------------------------------------------------------------------- #
+# the choice: kinds, backtest, scores
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Per series (columns of the panel array): kind, chosen model and backtest errors."""
+
+    kind: np.ndarray  # str: zero, short, intermittent, regular
+    model: np.ndarray  # str: a candidate name, "combination" or "zero"
+    members: np.ndarray  # tuple of candidate names averaged by a combination, else ()
+    backtest_mae: np.ndarray  # NaN where there was no backtest
+    backtest_rmse: np.ndarray
+    scores: pd.DataFrame  # series x candidate: backtest MAE (NaN: not a candidate)
+
+
+def classify(
+    values: np.ndarray, min_history: int, intermittent_adi: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kind and number of observations of each column of a (time, series) array."""
+    observed = ~np.isnan(values)
+    n_obs = observed.sum(axis=0)
+    nonzero = (np.nan_to_num(values) != 0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adi = np.where(nonzero > 0, n_obs / np.maximum(nonzero, 1), np.inf)
+    kind = np.full(values.shape[1], REGULAR, dtype=object)
+    kind[adi > intermittent_adi] = INTERMITTENT
+    kind[n_obs < min_history] = SHORT
+    kind[nonzero == 0] = ZERO
+    return kind, n_obs
+
+
+def long_frame(values: np.ndarray, columns: np.ndarray) -> pd.DataFrame:
+    """statsforecast's long input (unique_id, ds, y) for some columns of the array.
+
+    ``unique_id`` is the column number and ``ds`` the row number (``freq=1``),
+    so no dates are parsed and the output maps straight back onto the array.
+    """
+    block = values[:, columns]
+    row, col = np.nonzero(~np.isnan(block).T)  # series-major, time ascending
+    return pd.DataFrame(
+        {
+            "unique_id": columns[row],
+            "ds": col.astype(np.int64),
+            "y": block[col, row],
+        }
+    )
+
+
+def _backtest_predictions(
+    frame: pd.DataFrame,
+    names: Sequence[str],
+    sp: int,
+    horizon: int,
+    windows: int,
+    n_jobs: int,
+) -> pd.DataFrame:
+    """Backtest predictions (unique_id, ds, cutoff, y, one column per candidate)."""
+    parts = []
+    for rolls in (True, False):
+        group = [n for n in names if CANDIDATES[n].rolls_forward == rolls]
+        if not group:
+            continue
+        models = [CANDIDATES[n].make(sp, n) for n in group]
+        forecaster = StatsForecast(models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback())
+        cv = forecaster.cross_validation(
+            h=horizon, df=frame, n_windows=windows, step_size=1, refit=not rolls
+        )
+        parts.append(cv.set_index(["unique_id", "ds", "cutoff"]))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part.drop(columns="y"))
+    return joined.reset_index()
+
+
+def _fallback() -> Naive:
+    return Naive()
+
+
+def choose_models(
+    values: np.ndarray,
+    *,
+    sp: int,
+    backtest_horizon: int,
+    backtest_windows: int,
+    min_history: int,
+    min_train: int,
+    intermittent_adi: float,
+    candidates: dict[str, Sequence[str]],
+    combine: Sequence[str],
+    fallback: str,
+    margin: float = 0.0,
+    combine_best: int = 0,
+    n_jobs: int = 1,
+) -> Choice:
+    """Kind, backtest and chosen model of every column of a (time, series) array.
+
+    ``candidates`` maps each kind (short, intermittent, regular) to its
+    candidate names, the incumbent first; a challenger replaces it only when
+    its backtest error is lower by the fraction ``margin``. ``combine`` names
+    the regular candidates that may be averaged into ``combination`` (empty:
+    no combination): all of them, or per series the ``combine_best`` with the
+    lowest backtest error.
+    """
+    n_series = values.shape[1]
+    kind, n_obs = classify(values, min_history, intermittent_adi)
+    model = np.full(n_series, ZERO, dtype=object)
+    members = np.empty(n_series, dtype=object)
+    members[:] = [()] * n_series
+    mae = np.full(n_series, np.nan)
+    rmse = np.full(n_series, np.nan)
+    score_frames = []
+    span = backtest_horizon + backtest_windows - 1
+    can_backtest = n_obs >= span + min_train
+    model[(kind != ZERO) & ~can_backtest] = fallback
+
+    for series_kind in (SHORT, INTERMITTENT, REGULAR):
+        columns = np.flatnonzero((kind == series_kind) & can_backtest)
+        names = list(candidates[series_kind])
+        if len(columns) == 0 or not names:
+            model[kind == series_kind] = fallback
+            continue
+        cv = _backtest_predictions(
+            long_frame(values, columns), names, sp, backtest_horizon, backtest_windows, n_jobs
+        )
+        pool = [m for m in combine if m in names] if series_kind == REGULAR else []
+        chosen_members = _combination_members(cv, pool, columns, combine_best)
+        if pool:
+            cv[COMBINATION] = _combination_backtest(cv, pool, columns, chosen_members)
+            names.append(COMBINATION)
+        errors = cv[names].sub(cv["y"], axis=0)
+        scores = errors.abs().groupby(cv["unique_id"]).mean().reindex(columns)
+        squared = (errors**2).groupby(cv["unique_id"]).mean().reindex(columns)
+        # the first candidate is the incumbent: a challenger must beat it by `margin`
+        handicap = np.r_[1.0, np.full(len(names) - 1, 1.0 / (1.0 - margin))]
+        best = np.argmin(scores.fillna(np.inf).to_numpy() * handicap, axis=1)
+        model[columns] = np.asarray(names, dtype=object)[best]
+        is_combination = model[columns] == COMBINATION
+        members[columns[is_combination]] = [
+            chosen_members[i] for i in np.flatnonzero(is_combination)
+        ]
+        mae[columns] = scores.to_numpy()[np.arange(len(columns)), best]
+        rmse[columns] = np.sqrt(squared.to_numpy()[np.arange(len(columns)), best])
+        score_frames.append(scores)
+
+    scores = pd.concat(score_frames) if score_frames else pd.DataFrame()
+    scores = scores.reindex(np.arange(n_series))
+    return Choice(
+        kind=kind, model=model, members=members, backtest_mae=mae, backtest_rmse=rmse, scores=scores
+    )
+
+
+def _combination_members(
+    cv: pd.DataFrame, pool: list[str], columns: np.ndarray, best: int
+) -> list[tuple[str, ...]]:
+    """Per series (in ``columns`` order) the pool members its combination averages."""
+    if not pool:
+        return [()] * len(columns)
+    if best < 1 or best >= len(pool):
+        return [tuple(pool)] * len(columns)
+    errors = cv[pool].sub(cv["y"], axis=0).abs().groupby(cv["unique_id"]).mean()
+    ranks = np.argsort(errors.reindex(columns).fillna(np.inf).to_numpy(), axis=1, kind="stable")
+    pool_array = np.asarray(pool, dtype=object)
+    return [tuple(sorted(pool_array[r[:best]], key=pool.index)) for r in ranks]
+
+
+def _combination_backtest(
+    cv: pd.DataFrame, pool: list[str], columns: np.ndarray, chosen: list[tuple[str, ...]]
+) -> pd.Series:
+    """Backtest predictions of each series' combination: the mean of its members."""
+    mask = np.array([[m in members for m in pool] for members in chosen], dtype=float)
+    row_mask = mask[pd.Index(columns).get_indexer(cv["unique_id"])]
+    return (cv[pool].to_numpy() * row_mask).sum(axis=1) / row_mask.sum(axis=1)
+
+
+# --------------------------------------------------------------------------- #
+# the final forecast of the chosen models
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Forecast:
+    """Point and bounds of every series, arrays of shape (steps, series)."""
+
+    point: np.ndarray
+    bounds: dict[float, tuple[np.ndarray, np.ndarray]]  # coverage -> (lower, upper)
+
+
+def _level(coverage: float) -> float | int:
+    """statsforecast's level (percent) for a coverage; an int where exact, for column names."""
+    level = round(coverage * 100, 10)
+    return int(level) if float(level).is_integer() else level
+
+
+def forecast_chosen(
+    values: np.ndarray,
+    choice: Choice,
+    horizon: int,
+    coverages: Sequence[float],
+    *,
+    sp: int,
+    backtest_horizon: int,
+    nonnegative: bool,
+    n_jobs: int = 1,
+) -> Forecast:
+    """Forecasts ``horizon`` steps past each series' last observation, with intervals."""
+    n_series = values.shape[1]
+    point = np.zeros((horizon, n_series))
+    lower = {c: np.zeros((horizon, n_series)) for c in coverages}
+    upper = {c: np.zeros((horizon, n_series)) for c in coverages}
+    levels = sorted({_level(c) for c in coverages if c > 0})
+
+    needed: dict[str, set[int]] = {}
+    for column, name in enumerate(choice.model):
+        if name == ZERO:
+            continue
+        for member in choice.members[column] if name == COMBINATION else [name]:
+            needed.setdefault(member, set()).add(column)
+
+    predictions: dict[str, pd.DataFrame] = {}
+    for name, column_set in needed.items():
+        columns = np.array(sorted(column_set))
+        candidate = CANDIDATES[name]
+        forecaster = StatsForecast(
+            models=[candidate.make(sp, name)], freq=1, n_jobs=n_jobs, fallback_model=_fallback()
+        )
+        frame = long_frame(values, columns)
+        level = levels if candidate.native_intervals and levels else None
+        result = forecaster.forecast(h=horizon, df=frame, level=level)
+        predictions[name] = result.set_index("unique_id")
+
+    step_z = np.sqrt(np.arange(1, horizon + 1) / ((backtest_horizon + 1) / 2))[:, np.newaxis]
+    for (name, combined), column_set in _chosen_columns(choice).items():
+        columns = np.array(sorted(column_set))
+        members = list(combined) if name == COMBINATION else [name]
+        member_points = [_block(predictions[m], m, columns, horizon) for m in members]
+        point[:, columns] = np.mean(member_points, axis=0)
+        for coverage in coverages:
+            if coverage == 0:
+                lower[coverage][:, columns] = upper[coverage][:, columns] = point[:, columns]
+                continue
+            level = _level(coverage)
+            if all(CANDIDATES[m].native_intervals for m in members):
+                lo = np.mean(
+                    [_block(predictions[m], f"{m}-lo-{level}", columns, horizon) for m in members],
+                    axis=0,
+                )
+                hi = np.mean(
+                    [_block(predictions[m], f"{m}-hi-{level}", columns, horizon) for m in members],
+                    axis=0,
+                )
+            else:
+                sigma = _empirical_sigma(values, columns, choice.backtest_rmse[columns])
+                half = norm.ppf(0.5 + coverage / 2) * sigma[np.newaxis, :] * step_z
+                lo, hi = point[:, columns] - half, point[:, columns] + half
+            lower[coverage][:, columns] = lo
+            upper[coverage][:, columns] = hi
+
+    if nonnegative:
+        np.maximum(point, 0.0, out=point)
+        for coverage in coverages:
+            np.maximum(lower[coverage], 0.0, out=lower[coverage])
+            np.maximum(upper[coverage], point, out=upper[coverage])
+    return Forecast(point=point, bounds={c: (lower[c], upper[c]) for c in coverages})
+
+
+def _chosen_columns(choice: Choice) -> dict[tuple, set[int]]:
+    """Columns per (model, combination members): the groups forecast alike."""
+    chosen: dict[tuple, set[int]] = {}
+    for column, (name, members) in enumerate(zip(choice.model, choice.members, strict=True)):
+        if name != ZERO:
+            chosen.setdefault((name, members), set()).add(column)
+    return chosen
+
+
+def _block(prediction: pd.DataFrame, column: str, series: np.ndarray, horizon: int) -> np.ndarray:
+    """(steps, len(series)) values of one output column, in the order of ``series``."""
+    values = prediction.loc[series, column].to_numpy(dtype=float)
+    return values.reshape(len(series), horizon).T
+
+
+def _empirical_sigma(values: np.ndarray, columns: np.ndarray, rmse: np.ndarray) -> np.ndarray:
+    """Backtest RMSE per series; the history's standard deviation where there was none."""
+    history_sd = np.nanstd(values[:, columns], axis=0)
+    return np.where(np.isnan(rmse), np.nan_to_num(history_sd), rmse)
+
+
+# --------------------------------------------------------------------------- #
+# sktime estimator
+# --------------------------------------------------------------------------- #
+
+
+class AutoSelectForecaster(BaseForecaster):
+    """Chooses a model per series by rolling-origin backtest and forecasts the panel at once.
+
+    See the module docstring for the kinds of series, the candidates, the
+    backtest, the choice and the intervals. A wide ``DataFrame`` (one column
+    per series) or a panel / hierarchical ``MultiIndex`` frame is handled
+    natively, without sktime's per-series loop. Series may start and end at
+    different times (a series that ended before the cutoff is forecast from
+    its own last observation) but must not have gaps: months without demand
+    are 0, not missing.
+
+    Parameters
+    ----------
+    sp : int, default=12
+        Seasonal period (12 for monthly data).
+    backtest_horizon : int, default=3
+        Months forecast from each backtest origin (lags 1 to 3 are the ones
+        S&OP decisions rest on).
+    backtest_windows : int, default=4
+        Number of backtest origins, one month apart.
+    min_history : int or None, default=None
+        Observations a series needs to be ``regular`` or ``intermittent``;
+        None means ``2 * sp + backtest_horizon + backtest_windows - 1``: two
+        full seasons at the first backtest origin.
+    min_train : int, default=3
+        Observations at the first backtest origin below which a series is not
+        backtested and takes the ``fallback``.
+    intermittent_adi : float, default=1.32
+        Average demand interval above which a series is intermittent.
+    regular, intermittent, short : tuple of str
+        Candidate names (keys of ``CANDIDATES``) per kind, simplest first.
+    combine : tuple of str, default=("ets", "theta", "arima")
+        Regular candidates averaged into the ``combination`` candidate; empty
+        for none.
+    fallback : str, default="mean"
+        Model of series too short to backtest.
+    nonnegative : bool, default=True
+        Floor points and bounds at 0 (quantities).
+    n_jobs : int, default=1
+        Processes statsforecast uses.
+
+    Attributes
+    ----------
+    model_ : pd.Series
+        Chosen model per series ("combination" for the mean of ``combine``,
+        "zero" for all-zero series).
+    kind_ : pd.Series
+        zero, short, intermittent or regular, per series.
+    members_ : pd.Series
+        The candidates a combination averages (a tuple; empty for others).
+    backtest_mae_ : pd.Series
+        Backtest mean absolute error of the chosen model (NaN: no backtest).
+    backtest_rmse_ : pd.Series
+        Backtest root mean squared error of the chosen model.
+    scores_ : pd.DataFrame
+        Backtest mean absolute error of every candidate, per series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from models.forecasting.auto_select import AutoSelectForecaster
+    >>> months = pd.period_range("2022-01", periods=36, freq="M")
+    >>> season = np.tile([10.0, 12, 15, 20, 24, 30, 32, 30, 24, 18, 14, 12], 3)
+    >>> y = pd.DataFrame({"seasonal": season, "new": [np.nan] * 32 + [4.0, 5, 6, 5]},
+    ...                  index=months)
+    >>> forecaster = AutoSelectForecaster().fit(y)
+    >>> forecaster.kind_.to_dict()
+    {'seasonal': 'regular', 'new': 'short'}
+    >>> forecaster.model_.to_dict()
+    {'seasonal': 'seasonal_naive', 'new': 'mean'}
+    >>> forecaster.predict(fh=[1, 2]).round(1)
+             seasonal  new
+    2025-01      10.0  5.0
+    2025-02      12.0  5.0
+    """
+
+    _tags: ClassVar[dict] = {
+        "authors": ["sop-platform"],
+        "maintainers": ["sop-platform"],
+        "python_dependencies": "statsforecast",
+        "y_inner_mtype": PANDAS_MTYPES,
+        "X_inner_mtype": PANDAS_MTYPES,
+        "capability:multivariate": True,
+        "capability:exogenous": False,
+        "capability:missing_values": True,  # leading NaN: series that start late
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "requires-fh-in-fit": False,
+        "fit_is_empty": False,
+    }
+    _config: ClassVar[dict] = {"remember_data": False}
+
+    def __init__(
+        self,
+        sp: int = 12,
+        backtest_horizon: int = 3,
+        backtest_windows: int = 4,
+        min_history: int | None = None,
+        min_train: int = 3,
+        intermittent_adi: float = 1.32,
+        regular: tuple[str, ...] = ("ets", "seasonal_naive", "theta", "arima"),
+        intermittent: tuple[str, ...] = ("croston", "tsb", "adida", "mean"),
+        short: tuple[str, ...] = ("ets_nonseasonal", "naive", "theta_nonseasonal", "mean"),
+        combine: tuple[str, ...] = ("ets", "theta", "arima"),
+        fallback: str = "mean",
+        margin: float = 0.1,
+        combine_best: int = 0,
+        nonnegative: bool = True,
+        n_jobs: int = 1,
+    ):
+        self.sp = sp
+        self.backtest_horizon = backtest_horizon
+        self.backtest_windows = backtest_windows
+        self.min_history = min_history
+        self.min_train = min_train
+        self.intermittent_adi = intermittent_adi
+        self.regular = regular
+        self.intermittent = intermittent
+        self.short = short
+        self.combine = combine
+        self.fallback = fallback
+        self.margin = margin
+        self.combine_best = combine_best
+        self.nonnegative = nonnegative
+        self.n_jobs = n_jobs
+        super().__init__()
+        self._y = None
+        self._X = None
+
+    def _validate_parameters(self) -> None:
+        if not isinstance(self.sp, (int, np.integer)) or self.sp < 1:
+            raise ValueError(f"sp must be a positive integer, got {self.sp!r}")
+        if self.backtest_horizon < 1 or self.backtest_windows < 1:
+            raise ValueError("backtest_horizon and backtest_windows must be at least 1")
+        names = [*self.regular, *self.intermittent, *self.short, *self.combine, self.fallback]
+        unknown = sorted(set(names) - set(CANDIDATES))
+        if unknown:
+            raise ValueError(f"unknown candidate models {unknown}; known: {sorted(CANDIDATES)}")
+        if not set(self.combine) <= set(self.regular):
+            raise ValueError("combine must name regular candidates")
+
+    @property
+    def _min_history(self) -> int:
+        if self.min_history is not None:
+            return self.min_history
+        return 2 * self.sp + self.backtest_horizon + self.backtest_windows - 1
+
+    def _fit(self, y, X, fh):
+        """Classify every series, backtest its candidates and choose its model."""
+        self._validate_parameters()
+        values, layout = to_array(y)
+        _check_no_gaps(values)
+        self._values, self._layout = values, layout
+        # rows between each series' last observation and the cutoff (0 unless it ended early)
+        observed = ~np.isnan(values)
+        last = len(values) - 1 - np.argmax(observed[::-1], axis=0)
+        self._behind = np.where(observed.any(axis=0), len(values) - 1 - last, 0)
+        choice = choose_models(
+            values,
+            sp=self.sp,
+            backtest_horizon=self.backtest_horizon,
+            backtest_windows=self.backtest_windows,
+            min_history=self._min_history,
+            min_train=self.min_train,
+            intermittent_adi=self.intermittent_adi,
+            candidates={
+                SHORT: self.short,
+                INTERMITTENT: self.intermittent,
+                REGULAR: self.regular,
+            },
+            combine=self.combine,
+            fallback=self.fallback,
+            margin=self.margin,
+            combine_best=self.combine_best,
+            n_jobs=self.n_jobs,
+        )
+        self._choice = choice
+        self._cache: dict[tuple, Forecast] = {}
+        labels = layout.series_labels
+        self.model_ = pd.Series(choice.model, index=labels, name="model")
+        self.kind_ = pd.Series(choice.kind, index=labels, name="kind")
+        self.members_ = pd.Series(choice.members, index=labels, name="members")
+        self.backtest_mae_ = pd.Series(choice.backtest_mae, index=labels, name="backtest_mae")
+        self.backtest_rmse_ = pd.Series(choice.backtest_rmse, index=labels, name="backtest_rmse")
+        self.scores_ = choice.scores.set_axis(labels)
+        return self
+
+    def _forecast(self, horizon: int, coverages: Sequence[float]) -> Forecast:
+        """The final forecast, cached: a longer horizon or more levels reuses nothing."""
+        key = (horizon, tuple(sorted(set(coverages))))
+        for (cached_horizon, cached_cov), result in self._cache.items():
+            if cached_horizon >= horizon and set(key[1]) <= set(cached_cov):
+                return result
+        result = forecast_chosen(
+            self._values,
+            self._choice,
+            horizon,
+            key[1],
+            sp=self.sp,
+            backtest_horizon=self.backtest_horizon,
+            nonnegative=self.nonnegative,
+            n_jobs=self.n_jobs,
+        )
+        self._cache[key] = result
+        return result
+
+    def _steps(self, fh) -> np.ndarray:
+        steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)
+        if (steps < 1).any():
+            raise NotImplementedError("AutoSelectForecaster forecasts future steps only")
+        return steps
+
+    def _take(self, block: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """Rows of ``steps`` after the cutoff, for series that may have ended before it."""
+        rows = steps[:, np.newaxis] - 1 + self._behind[np.newaxis, :]
+        return np.take_along_axis(block, rows, axis=0)
+
+    def _horizon(self, steps: np.ndarray) -> int:
+        return int(steps.max() + self._behind.max(initial=0))
+
+    def _predict(self, fh, X):
+        """Point forecasts of every series' chosen model."""
+        steps = self._steps(fh)
+        result = self._forecast(self._horizon(steps), ())
+        index = fh.to_absolute_index(self.cutoff)
+        return to_frame(self._take(result.point, steps), self._layout, index)
+
+    def _predict_interval(self, fh, X, coverage):
+        """Intervals of the chosen models (see the module docstring for each kind)."""
+        steps = self._steps(fh)
+        result = self._forecast(self._horizon(steps), list(coverage))
+        index = fh.to_absolute_index(self.cutoff)
+        frames = {}
+        for c in coverage:
+            low, high = result.bounds[c]
+            frames[(c, "lower")] = to_frame(self._take(low, steps), self._layout, index)
+            frames[(c, "upper")] = to_frame(self._take(high, steps), self._layout, index)
+        columns = self._get_columns(method="predict_interval", coverage=coverage)
+        values = np.stack([frames[(c, side)][var].to_numpy() for var, c, side in columns], axis=1)
+        return pd.DataFrame(values, index=next(iter(frames.values())).index, columns=columns)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Parameter sets for sktime's conformance tests.
+
+        The test series are short, so the defaults take the short-series path;
+        the second set uses a short season so the regular path (with the
+        combination) runs too, and the third the intermittent candidates.
+        """
+        return [
+            {},
+            {"sp": 2, "backtest_windows": 2, "min_history": 8, "nonnegative": False},
+            {"sp": 1, "intermittent_adi": 0.0, "min_history": 4, "combine": ()},
+        ]
+
+
+def _check_no_gaps(values: np.ndarray) -> None:
+    """Series may start late or end early but not have holes (statsforecast needs it)."""
+    observed = ~np.isnan(values)
+    started = np.maximum.accumulate(observed, axis=0)
+    ended = np.maximum.accumulate(observed[::-1], axis=0)[::-1]
+    holes = started & ended & ~observed
+    if holes.any():
+        raise ValueError(
+            f"{int(holes.any(axis=0).sum())} series have missing values between their first "
+            "and last observation; fill months without demand with 0"
+        )
