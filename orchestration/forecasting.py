@@ -1,16 +1,21 @@
 """Forecasting group: the statistical demand forecast, one snapshot per run month."""
 
+from datetime import date
+
 import dagster as dg
 import pandas as pd
 
 from models.forecasting import forecast_demand
 from models.forecasting.accuracy import accuracy_summary, forecast_accuracy
+from models.forecasting.demand import DemandForecast, default_forecaster
+from orchestration.metadata_plots import accuracy_chart, forecast_chart
 from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 from orchestration.warehouse import replace_rows, replace_table, to_dates
 
 DEMAND_FORECAST_TABLE = "forecasting.fct_demand_forecast"
+FAMILY_FORECAST_TABLE = "forecasting.fct_demand_forecast_family"
 DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
 ACCURACY_TABLE = "forecasting.fct_forecast_accuracy"
 ACCURACY_SUMMARY_TABLE = "forecasting.fct_forecast_accuracy_summary"
@@ -27,9 +32,13 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         deps=[dg.AssetKey(["marts", "fct_demand_history"]), dg.AssetKey(["marts", "dim_products"])],
         kinds={"python", "sktime", "duckdb"},
         description=(
-            "Monthly demand forecast per product and region (region 'ALL' = product total, "
-            "reconciled bottom-up) for the forecast horizon, with 80% intervals. Every run "
-            "month's snapshot is kept so accuracy can be tracked by lag."
+            "Monthly demand forecast per product and region, product total (region 'ALL'), "
+            "and in fct_demand_forecast_family per family and portfolio (family 'ALL'), for "
+            "the forecast horizon, with 80% and 95% intervals and the seasonal naive "
+            "benchmark. Each node's model is chosen by rolling-origin backtest (seasonal "
+            "naive, ETS, Theta, ARIMA, their combination; Croston/TSB/ADIDA for intermittent "
+            "and naive/SES/mean for short series), then the levels are reconciled to add up. "
+            "Every run month's snapshot is kept so accuracy can be tracked by lag."
         ),
     )
     def fct_demand_forecast(
@@ -41,27 +50,22 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
                 "select product_id, region, month, quantity from marts.fct_demand_history"
             ).df()
             products = con.execute(
-                "select product_id, launch_date, end_date from marts.dim_products"
+                "select product_id, family, launch_date, end_date from marts.dim_products"
             ).df()
         forecast = forecast_demand(
-            history, products, pd.Period(month, "M"), horizon=sop.forecast_horizon
+            history,
+            products,
+            pd.Period(month, "M"),
+            horizon=sop.forecast_horizon,
+            forecaster=default_forecaster(n_jobs=sop.forecast_jobs),
+            reconciliation=sop.forecast_reconciliation,
         )
-        forecast = to_dates(forecast, ["run_month", "target_month"])
+        product_rows = to_dates(forecast.products, ["run_month", "target_month"])
+        family_rows = to_dates(forecast.families, ["run_month", "target_month"])
         with sop.warehouse() as con:
-            replace_rows(con, DEMAND_FORECAST_TABLE, forecast, "run_month = ?", [month])
-        totals = forecast[forecast["region"] == "ALL"]
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": len(forecast),
-                "products": int(totals["product_id"].nunique()),
-                "series": int(forecast.groupby(["product_id", "region"]).ngroups),
-                "horizon_months": sop.forecast_horizon,
-                "total_forecast_qty": float(totals["forecast_qty"].sum()),
-                "models": dg.MetadataValue.json(
-                    forecast["model"].value_counts().astype(int).to_dict()
-                ),
-            }
-        )
+            replace_rows(con, DEMAND_FORECAST_TABLE, product_rows, "run_month = ?", [month])
+            replace_rows(con, FAMILY_FORECAST_TABLE, family_rows, "run_month = ?", [month])
+        return dg.MaterializeResult(metadata=_forecast_metadata(forecast, history, month, sop))
 
     @warehouse_asset(
         settings,
@@ -99,10 +103,22 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
                 con, ACCURACY_SUMMARY_TABLE, summary, ("first_target_month", "last_target_month")
             )
         portfolio = summary[summary["level"] == "portfolio"][
-            ["lag", "points", "wape", "bias", "accuracy", "fva"]
+            ["lag", "points", "wape", "naive_wape", "bias", "accuracy", "fva"]
         ]
+        families = summary[summary["level"] == "family"]
         return dg.MaterializeResult(
             metadata={
+                "wape_chart": dg.MetadataValue.md(
+                    accuracy_chart(portfolio, "Portfolio WAPE by lag")
+                    if len(portfolio)
+                    else "no target month has actuals yet"
+                ),
+                "families_beating_seasonal_naive_by_lag": dg.MetadataValue.json(
+                    {
+                        int(lag): f"{int((g['fva'] > 0).sum())} of {len(g)}"
+                        for lag, g in families.groupby("lag")
+                    }
+                ),
                 "dagster/row_count": len(accuracy),
                 "snapshots_scored": int(accuracy["run_month"].nunique()) if len(accuracy) else 0,
                 "portfolio_by_lag": dg.MetadataValue.md(
@@ -114,3 +130,34 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         )
 
     return dg.Definitions(assets=[fct_demand_forecast, fct_forecast_accuracy])
+
+
+def _forecast_metadata(
+    forecast: DemandForecast, history: pd.DataFrame, month: date, sop: SopResource
+) -> dict[str, object]:
+    """Row counts, the models chosen per level and kind, and the portfolio chart."""
+    products = forecast.products
+    totals = products[products["region"] == "ALL"]
+    nodes = forecast.nodes
+    metadata: dict[str, object] = {
+        "dagster/row_count": len(products),
+        "family_rows": len(forecast.families),
+        "products": int(totals["product_id"].nunique()),
+        "series": len(nodes),
+        "horizon_months": sop.forecast_horizon,
+        "reconciliation": forecast.reconciliation,
+        "total_forecast_qty": float(totals["forecast_qty"].sum()),
+        "total_seasonal_naive_qty": float(totals["naive_qty"].sum()),
+    }
+    if len(nodes):
+        chosen = nodes.groupby(["level", "kind", "model"], dropna=False).size()
+        metadata["models_chosen"] = dg.MetadataValue.md(
+            chosen.rename("series").reset_index().to_markdown(index=False)
+        )
+        actual = history.assign(month=pd.to_datetime(history["month"]))
+        actual = actual[actual["month"] <= pd.Timestamp(month)].groupby("month")["quantity"].sum()
+        portfolio = forecast.families[forecast.families["family"] == "ALL"]
+        metadata["portfolio_chart"] = dg.MetadataValue.md(
+            forecast_chart(actual, portfolio, f"Portfolio demand, forecast of {month:%Y-%m}")
+        )
+    return metadata

@@ -15,6 +15,7 @@ _SOURCE_ASSETS = {
     "quality.quarantine": ["quality", "load_audit"],
     "quality.check_results": ["quality", "load_audit"],
     "forecasting.fct_forecast_accuracy_summary": ["forecasting", "fct_forecast_accuracy"],
+    "forecasting.fct_demand_forecast_family": ["forecasting", "fct_demand_forecast"],
 }
 
 

@@ -20,6 +20,8 @@ class SopResource(dg.ConfigurableResource):
     landing_dir: str
     first_month: str
     forecast_horizon: int = 18
+    forecast_reconciliation: str = "wls_var"
+    forecast_jobs: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SopResource:
@@ -29,6 +31,8 @@ class SopResource(dg.ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             first_month=settings.first_month.isoformat(),
             forecast_horizon=settings.forecast_horizon,
+            forecast_reconciliation=settings.forecast_reconciliation,
+            forecast_jobs=settings.forecast_jobs,
         )
 
     @property
@@ -39,6 +43,8 @@ class SopResource(dg.ConfigurableResource):
             landing_dir=Path(self.landing_dir),
             first_month=parse_month(self.first_month),
             forecast_horizon=self.forecast_horizon,
+            forecast_reconciliation=self.forecast_reconciliation,
+            forecast_jobs=self.forecast_jobs,
         )
 
     @contextmanager

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+# models.forecasting.reconcile.METHODS, repeated so settings load without numpy or scipy
+RECONCILIATION_METHODS = ("bu", "ols", "wls_str", "wls_var")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,6 +24,10 @@ class Settings:
     landing_dir: Path
     first_month: date
     forecast_horizon: int
+    # How the forecast levels are made to add up (models/forecasting/reconcile.py).
+    forecast_reconciliation: str = "wls_var"
+    # Processes statsforecast uses to fit the candidate models.
+    forecast_jobs: int = 1
 
     @property
     def warehouse_path(self) -> Path:
@@ -59,7 +66,16 @@ class Settings:
             raise ValueError(
                 f"SOP_FORECAST_HORIZON must be a positive number of months, got {horizon}"
             )
-        return cls(data_dir, landing_dir, first_month, horizon)
+        reconciliation = env.get("SOP_FORECAST_RECONCILIATION", "wls_var")
+        if reconciliation not in RECONCILIATION_METHODS:
+            raise ValueError(
+                f"SOP_FORECAST_RECONCILIATION must be one of {RECONCILIATION_METHODS}, "
+                f"got {reconciliation!r}"
+            )
+        jobs = int(env.get("SOP_FORECAST_JOBS", str(min(2, os.cpu_count() or 1))))
+        if jobs < 1:
+            raise ValueError(f"SOP_FORECAST_JOBS must be at least 1, got {jobs}")
+        return cls(data_dir, landing_dir, first_month, horizon, reconciliation, jobs)
 
 
 def parse_month(text: str) -> date:

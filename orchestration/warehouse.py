@@ -71,6 +71,7 @@ def replace_rows(
     try:
         con.execute(f"create schema if not exists {schema}")
         con.execute(f"create table if not exists {table} as select * from _incoming limit 0")
+        _add_new_columns(con, table)
         con.execute("begin transaction")
         try:
             con.execute(f"delete from {table} where {where}", params)
@@ -81,6 +82,19 @@ def replace_rows(
             raise
     finally:
         con.unregister("_incoming")
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Columns a newer release adds to a kept-history table; older rows read NULL there.
+
+    Snapshot tables outlive releases, so a new column must not make the next
+    run fail on `insert by name`, nor force dropping the history.
+    """
+    existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+    for name, column_type, *_ in con.execute("describe _incoming").fetchall():
+        if name not in existing:
+            quoted = '"' + name.replace('"', '""') + '"'
+            con.execute(f"alter table {table} add column {quoted} {column_type}")
 
 
 def to_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -9,7 +9,6 @@ rules of ``forecast_demand`` on a tiny hand-built history.
 from __future__ import annotations
 
 import doctest
-import time
 import warnings
 from datetime import date
 
@@ -21,10 +20,13 @@ from sktime.forecasting.naive import NaiveForecaster
 from sktime.utils.estimator_checks import check_estimator
 
 from models.forecasting import VectorizedSeasonalNaive, forecast_demand
+from models.forecasting import auto_select as auto_select_module
 from models.forecasting import demand as demand_module
+from models.forecasting import reconcile as reconcile_module
 from models.forecasting import seasonal_naive as seasonal_naive_module
 
 Z80 = 1.2815515655446004  # standard normal quantile at 0.9: the 80% interval half-width
+Z95 = 1.959963984540054  # at 0.975: the 95% half-width
 MONTHLY = "M"
 
 
@@ -218,7 +220,9 @@ def test_update_with_new_months_equals_a_refit() -> None:
     pd.testing.assert_frame_equal(updated.predict_interval(fh=fh), refit.predict_interval(fh=fh))
 
 
-@pytest.mark.parametrize("module", [seasonal_naive_module, demand_module])
+@pytest.mark.parametrize(
+    "module", [seasonal_naive_module, demand_module, auto_select_module, reconcile_module]
+)
 def test_docstring_examples_run(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
@@ -274,45 +278,60 @@ def tiny_products() -> pd.DataFrame:
     )
 
 
+def _naive_bottom_up(history, products, run_month="2025-06", **kwargs):
+    """forecast_demand with seasonal naive base forecasts, reconciled bottom-up: hand-checkable."""
+    return forecast_demand(
+        history,
+        products,
+        run_month,
+        forecaster=VectorizedSeasonalNaive(sp=12, nonnegative=False),
+        reconciliation="bu",
+        **kwargs,
+    )
+
+
 def test_forecast_demand_tiny_history_exact_rows(tiny_history, tiny_products) -> None:
-    forecast = forecast_demand(tiny_history, tiny_products, "2025-06", horizon=3)
+    forecast = _naive_bottom_up(tiny_history, tiny_products, horizon=3).products
 
     jul, aug, sep = (pd.Timestamp(f"2025-{m:02d}-01") for m in (7, 8, 9))
     p1_total_sd = np.sqrt(977 / 6)  # total's seasonal differences 10, 10, 14, 16, 10, 15
     p1_apac_var = 65 / 3  # APAC's first differences 2, -6, 5
+
+    def row(product, region, month, point, sd, model, naive, floor=True):
+        """Expected row: normal 80% and 95% bounds around the point, floored at 0."""
+        bounds = []
+        for z in (Z80, Z95):
+            low = point - z * sd
+            bounds += [max(low, 0.0) if floor else low, point + z * sd]
+        return (product, region, month, point, *bounds, model, naive)
+
+    eol = ("end_of_life",)
     expected = pd.DataFrame(
         [
-            # P1 total: EMEA seasonal + APAC naive, interval from the total series
-            ("P1", "ALL", jul, 21.0, 21 - Z80 * p1_total_sd, 21 + Z80 * p1_total_sd, "mixed"),
-            ("P1", "ALL", aug, 22.0, 22 - Z80 * p1_total_sd, 22 + Z80 * p1_total_sd, "mixed"),
-            ("P1", "ALL", sep, 23.0, 23 - Z80 * p1_total_sd, 23 + Z80 * p1_total_sd, "mixed"),
-            ("P1", "APAC", jul, 5.0, 0.0, 5 + Z80 * np.sqrt(p1_apac_var), "naive"),
-            ("P1", "APAC", aug, 5.0, 0.0, 5 + Z80 * np.sqrt(2 * p1_apac_var), "naive"),
-            ("P1", "APAC", sep, 5.0, 0.0, 5 + Z80 * np.sqrt(3 * p1_apac_var), "naive"),
+            # P1 total: bottom-up sum, interval of the total series' own seasonal naive;
+            # its benchmark is the total of a year before (EMEA only then)
+            row("P1", "ALL", jul, 21.0, p1_total_sd, "seasonal_naive", 16.0),
+            row("P1", "ALL", aug, 22.0, p1_total_sd, "seasonal_naive", 17.0),
+            row("P1", "ALL", sep, 23.0, p1_total_sd, "seasonal_naive", 18.0),
+            row("P1", "APAC", jul, 5.0, np.sqrt(p1_apac_var), "naive", 5.0),
+            row("P1", "APAC", aug, 5.0, np.sqrt(2 * p1_apac_var), "naive", 5.0),
+            row("P1", "APAC", sep, 5.0, np.sqrt(3 * p1_apac_var), "naive", 5.0),
             # P1 EMEA: July-September 2024; every seasonal difference is 10
-            ("P1", "EMEA", jul, 16.0, 16 - Z80 * 10, 16 + Z80 * 10, "seasonal_naive"),
-            ("P1", "EMEA", aug, 17.0, 17 - Z80 * 10, 17 + Z80 * 10, "seasonal_naive"),
-            ("P1", "EMEA", sep, 18.0, 18 - Z80 * 10, 18 + Z80 * 10, "seasonal_naive"),
+            row("P1", "EMEA", jul, 16.0, 10.0, "seasonal_naive", 16.0),
+            row("P1", "EMEA", aug, 17.0, 10.0, "seasonal_naive", 17.0),
+            row("P1", "EMEA", sep, 18.0, 10.0, "seasonal_naive", 18.0),
             # P2 ends on 20 July 2025: July is still forecast, August on is 0
-            ("P2", "ALL", jul, 10.0, 10 - Z80 * 4, 10 + Z80 * 4, "mixed"),
-            ("P2", "ALL", aug, 0.0, 0.0, 0.0, "end_of_life"),
-            ("P2", "ALL", sep, 0.0, 0.0, 0.0, "end_of_life"),
-            ("P2", "APAC", jul, 3.0, 3.0, 3.0, "naive"),  # no change: sigma 0
-            ("P2", "APAC", aug, 0.0, 0.0, 0.0, "end_of_life"),
-            ("P2", "APAC", sep, 0.0, 0.0, 0.0, "end_of_life"),
-            ("P2", "EMEA", jul, 7.0, 7 - Z80, 7 + Z80, "seasonal_naive"),  # one difference: 1
-            ("P2", "EMEA", aug, 0.0, 0.0, 0.0, "end_of_life"),
-            ("P2", "EMEA", sep, 0.0, 0.0, 0.0, "end_of_life"),
+            row("P2", "ALL", jul, 10.0, 4.0, "seasonal_naive", 7.0),
+            ("P2", "ALL", aug, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
+            ("P2", "ALL", sep, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
+            row("P2", "APAC", jul, 3.0, 0.0, "naive", 3.0),  # no change: sigma 0
+            ("P2", "APAC", aug, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
+            ("P2", "APAC", sep, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
+            row("P2", "EMEA", jul, 7.0, 1.0, "seasonal_naive", 7.0),  # one difference: 1
+            ("P2", "EMEA", aug, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
+            ("P2", "EMEA", sep, 0.0, 0.0, 0.0, 0.0, 0.0, *eol, 0.0),
         ],
-        columns=[
-            "product_id",
-            "region",
-            "target_month",
-            "forecast_qty",
-            "lower_80",
-            "upper_80",
-            "model",
-        ],
+        columns=demand_module.forecast_columns()[1:],
     )
     expected.insert(0, "run_month", pd.Timestamp("2025-06-01"))
     expected = expected.astype({"run_month": "datetime64[ns]", "target_month": "datetime64[ns]"})
@@ -320,20 +339,77 @@ def test_forecast_demand_tiny_history_exact_rows(tiny_history, tiny_products) ->
     pd.testing.assert_frame_equal(forecast, expected, rtol=1e-12)
 
 
-def test_forecast_demand_totals_are_the_sum_of_regions(tiny_history, tiny_products) -> None:
-    forecast = forecast_demand(tiny_history, tiny_products, "2025-06")
-    regions = forecast[forecast["region"] != "ALL"]
-    totals = forecast[forecast["region"] == "ALL"].set_index(["product_id", "target_month"])
-    summed = regions.groupby(["product_id", "target_month"])["forecast_qty"].sum()
+def test_forecast_demand_family_rows_add_up(tiny_history, tiny_products) -> None:
+    result = _naive_bottom_up(tiny_history, tiny_products.assign(family=["F1", "F2", "F1", "F1"]))
+    families = result.families.set_index(["family", "target_month"])
+    totals = result.products[result.products["region"] == "ALL"]
+    by_family = totals.assign(family=totals["product_id"].map({"P1": "F1", "P2": "F2"}))
+    expected = by_family.groupby(["family", "target_month"])["forecast_qty"].sum()
 
-    assert (totals["forecast_qty"] == summed.reindex(totals.index)).all()
-    assert (forecast["lower_80"] <= forecast["forecast_qty"]).all()
-    assert (forecast["forecast_qty"] <= forecast["upper_80"]).all()
-    assert (forecast["lower_80"] >= 0).all()
+    assert list(result.families.columns) == demand_module.family_forecast_columns()
+    assert set(result.families["family"]) == {"ALL", "F1", "F2"}
+    np.testing.assert_allclose(
+        families.loc[["F1", "F2"], "forecast_qty"], expected.loc[["F1", "F2"]], rtol=1e-12
+    )
+    portfolio = families.loc["ALL", "forecast_qty"]
+    np.testing.assert_allclose(portfolio, expected.groupby("target_month").sum(), rtol=1e-12)
+    # July 2025: P1 21 + P2 10; from August P2 has ended, so F2 is 0 and F1 is P1 alone
+    assert portfolio.iloc[:3].tolist() == pytest.approx([31.0, 22.0, 23.0])
+    assert families.loc[("F2", pd.Timestamp("2025-08-01")), "forecast_qty"] == 0.0
+    ordered = result.families
+    assert (ordered["lower_95"] <= ordered["lower_80"]).all()
+    assert (ordered["lower_80"] <= ordered["forecast_qty"]).all()
+    assert (ordered["forecast_qty"] <= ordered["upper_80"]).all()
+    assert (ordered["upper_80"] <= ordered["upper_95"]).all()
+
+
+def test_forecast_demand_without_families_puts_products_in_unassigned(
+    tiny_history, tiny_products
+) -> None:
+    families = _naive_bottom_up(tiny_history, tiny_products).families
+
+    assert set(families["family"]) == {"ALL", "unassigned"}
+
+
+def test_forecast_demand_default_forecaster_reconciles_every_level(
+    tiny_history, tiny_products
+) -> None:
+    result = forecast_demand(
+        tiny_history, tiny_products.assign(family=["F1", "F1", "F2", "F2"]), "2025-06"
+    )
+    products = result.products
+    regions = products[products["region"] != "ALL"]
+    totals = products[products["region"] == "ALL"].set_index(["product_id", "target_month"])
+    summed = regions.groupby(["product_id", "target_month"])["forecast_qty"].sum()
+    np.testing.assert_allclose(totals["forecast_qty"], summed.reindex(totals.index), atol=1e-9)
+    families = result.families.set_index(["family", "target_month"])["forecast_qty"]
+    np.testing.assert_allclose(
+        families.loc["F1"], totals["forecast_qty"].groupby("target_month").sum(), atol=1e-9
+    )
+    np.testing.assert_allclose(families.loc["ALL"], families.loc["F1"], atol=1e-9)
+    # P2 ended in July 2025: zero from August, labelled end_of_life
+    p2 = products[(products["product_id"] == "P2") & (products["target_month"] >= "2025-08-01")]
+    assert (p2[["forecast_qty", "lower_95", "upper_95", "naive_qty"]] == 0).all().all()
+    assert set(p2["model"]) == {"end_of_life"}
+    assert (products["lower_95"] <= products["lower_80"]).all()
+    assert (products["lower_80"] <= products["forecast_qty"]).all()
+    assert (products["forecast_qty"] <= products["upper_80"]).all()
+    assert (products["upper_80"] <= products["upper_95"]).all()
+    assert result.reconciliation == "wls_var"
+    # every node is short here (under 30 months), so the short candidates or the fallback
+    assert set(result.nodes["kind"]) <= {"short", "zero"}
+    assert set(result.nodes["model"]) <= {
+        "ets_nonseasonal",
+        "naive",
+        "theta_nonseasonal",
+        "mean",
+        "zero",
+    }
 
 
 def test_forecast_demand_horizon_and_keys(tiny_history, tiny_products) -> None:
-    forecast = forecast_demand(tiny_history, tiny_products, pd.Period("2025-06", "M"))
+    forecast = _naive_bottom_up(tiny_history, tiny_products, run_month=pd.Period("2025-06", "M"))
+    forecast = forecast.products
 
     assert list(forecast.columns) == [
         "run_month",
@@ -343,7 +419,10 @@ def test_forecast_demand_horizon_and_keys(tiny_history, tiny_products) -> None:
         "forecast_qty",
         "lower_80",
         "upper_80",
+        "lower_95",
+        "upper_95",
         "model",
+        "naive_qty",
     ]
     assert not forecast.duplicated(["run_month", "product_id", "region", "target_month"]).any()
     assert set(forecast["product_id"]) == {"P1", "P2"}  # P3 not launched, P4 never ordered
@@ -360,16 +439,17 @@ def test_forecast_demand_ignores_rows_after_the_run_month(tiny_history, tiny_pro
     with_future = pd.concat([tiny_history, later], ignore_index=True)
 
     pd.testing.assert_frame_equal(
-        forecast_demand(with_future, tiny_products, "2025-06"),
-        forecast_demand(tiny_history, tiny_products, "2025-06"),
+        _naive_bottom_up(with_future, tiny_products).products,
+        _naive_bottom_up(tiny_history, tiny_products).products,
     )
 
 
 def test_forecast_demand_accepts_any_form_of_the_run_month(tiny_history, tiny_products) -> None:
-    reference = forecast_demand(tiny_history, tiny_products, "2025-06", horizon=4)
+    reference = _naive_bottom_up(tiny_history, tiny_products, horizon=4).products
     for run_month in [pd.Period("2025-06", "M"), "2025-06-30", pd.Timestamp("2025-06-15")]:
         pd.testing.assert_frame_equal(
-            forecast_demand(tiny_history, tiny_products, run_month, horizon=4), reference
+            _naive_bottom_up(tiny_history, tiny_products, run_month, horizon=4).products,
+            reference,
         )
 
 
@@ -379,12 +459,13 @@ def test_forecast_demand_rejects_a_history_region_named_all(tiny_products) -> No
         forecast_demand(history, tiny_products, "2025-06")
 
 
-def test_forecast_demand_with_no_history_returns_the_empty_table(tiny_products) -> None:
+def test_forecast_demand_with_no_history_returns_the_empty_tables(tiny_products) -> None:
     history = pd.DataFrame(columns=["product_id", "region", "month", "quantity"])
-    forecast = forecast_demand(history, tiny_products, "2025-06")
+    result = forecast_demand(history, tiny_products, "2025-06")
 
-    assert forecast.empty
-    assert list(forecast.columns) == demand_module.forecast_columns()
+    assert result.products.empty and result.families.empty
+    assert list(result.products.columns) == demand_module.forecast_columns()
+    assert list(result.families.columns) == demand_module.family_forecast_columns()
 
 
 def _scale_history(
@@ -418,26 +499,23 @@ def _scale_history(
 
 
 def test_forecast_demand_reconciles_a_random_panel() -> None:
-    history, products = _scale_history(n_products=60, n_months=36, seed=1)
-    forecast = forecast_demand(history, products, "2025-06")
+    history, products = _scale_history(n_products=15, n_months=36, seed=1)
+    result = forecast_demand(history, products, "2025-06")
+    forecast = result.products
 
     regions = forecast[forecast["region"] != "ALL"]
     totals = forecast[forecast["region"] == "ALL"].set_index(["product_id", "target_month"])
     summed = regions.groupby(["product_id", "target_month"])["forecast_qty"].sum()
-    np.testing.assert_array_equal(totals["forecast_qty"], summed.reindex(totals.index))
-    assert len(forecast) == 60 * 5 * 18
-    assert set(forecast["model"]) <= {"seasonal_naive", "naive", "mixed"}
-
-
-@pytest.mark.slow
-def test_forecast_demand_10k_series_in_seconds() -> None:
-    # 2,000 products x 4 regions + 2,000 totals = 10,000 series x 36 months
-    history, products = _scale_history(n_products=2000, n_months=36)
-    started = time.perf_counter()
-    forecast = forecast_demand(history, products, "2025-06")
-    elapsed = time.perf_counter() - started
-
-    assert forecast.groupby(["product_id", "region"]).ngroups == 10_000
-    assert len(forecast) == 10_000 * 18
-    print(f"forecast_demand, 10,000 series x 36 months: {elapsed:.2f} s")
-    assert elapsed < 10
+    np.testing.assert_allclose(totals["forecast_qty"], summed.reindex(totals.index), atol=1e-9)
+    portfolio = result.families.set_index(["family", "target_month"]).loc["ALL", "forecast_qty"]
+    np.testing.assert_allclose(
+        portfolio, totals["forecast_qty"].groupby("target_month").sum(), rtol=1e-12
+    )
+    assert len(forecast) == 15 * 5 * 18
+    # Poisson demand around a seasonal mean: the full-history series are regular
+    nodes = result.nodes
+    full = nodes[nodes["level"] == "portfolio"]
+    assert full["kind"].tolist() == ["regular"]
+    known = {"seasonal_naive", "ets", "theta", "arima", "combination", "naive", "mean"}
+    known |= {"ets_nonseasonal", "theta_nonseasonal"}
+    assert set(forecast["model"]) <= known | {"croston", "tsb", "adida"}

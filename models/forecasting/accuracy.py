@@ -106,6 +106,8 @@ def forecast_accuracy(
     rows = rows[rows["target_month"] <= as_of]
     if "naive_qty" not in rows:
         rows["naive_qty"] = rows["forecast_qty"]
+    # snapshots kept from before the benchmark was stored have no naive_qty
+    rows["naive_qty"] = rows["naive_qty"].fillna(rows["forecast_qty"])
     actual = (
         actuals.assign(month=pd.to_datetime(actuals["month"]))
         .groupby(["product_id", "month"], as_index=False)["quantity"]

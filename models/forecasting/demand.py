@@ -1,45 +1,55 @@
 """The statistical demand forecast of one run: rows of ``fct_demand_forecast``.
 
-Every (product, region) series and every product total (region ``'ALL'``) is
-fitted in a single :class:`VectorizedSeasonalNaive` call on a wide
-(month x series) frame, so thousands of series cost one numpy pass instead of
-sktime's per-series loop.
+The hierarchy has four levels: product x region (the bottom), product total
+(region ``'ALL'``), family, and portfolio (family ``'ALL'``). Every node gets a
+base forecast of its own from one panel fit of :class:`AutoSelectForecaster`
+(model chosen per node by rolling-origin backtest), and the base forecasts are
+reconciled (:mod:`models.forecasting.reconcile`) so that every level adds up
+exactly. Product-level rows go to ``fct_demand_forecast``, family and portfolio
+rows to ``fct_demand_forecast_family``.
 
 Rules (SPEC §2 demand history, §3 ``fct_demand_forecast``):
 
 * demand history is zero-filled from a series' first order to the run month;
   rows after the run month are ignored, so a rerun of an old month only sees
   what was known then;
-* region ``'ALL'`` is the product total. Its ``forecast_qty`` is the sum of
-  the regional forecasts (bottom-up, so the levels always add up); its
-  interval is fitted on the total series itself, re-centred on that sum,
-  because regional errors partly cancel and summing regional bounds would
-  overstate the total's uncertainty;
+* reconciliation moves a node's point forecast; its intervals move with it
+  (same width), and points and bounds are floored at 0 after reconciling;
 * a product whose ``end_date`` is before a target month forecasts 0 for that
-  month, interval 0..0, model ``'end_of_life'``;
+  month, interval 0..0, model ``'end_of_life'``; its base forecast is taken
+  out of its family's and the portfolio's base forecasts first, so the
+  aggregates do not keep selling a discontinued product;
 * a product launched after the run month is skipped; a launched product with
   no order yet has no history to extrapolate and is omitted (its demand is a
   planning input, not a statistical forecast);
 * a product that has history but no row in ``products`` is forecast as an
-  active product (no launch or end date to apply).
+  active product in family ``'unassigned'``;
+* ``model`` is the model chosen for the node's own base forecast;
+  ``naive_qty`` is the seasonal naive forecast of the node (naive for less than
+  a year of history), the benchmark of forecast value added.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import norm
+from sktime.forecasting.base import BaseForecaster
 
-from models.forecasting.seasonal_naive import (
-    NAIVE,
-    SEASONAL,
-    VectorizedSeasonalNaive,
-    normal_quantiles,
-)
+from models.forecasting.auto_select import AutoSelectForecaster
+from models.forecasting.reconcile import aggregation_matrix, reconcile
+from models.forecasting.seasonal_naive import VectorizedSeasonalNaive
 
-TOTAL_REGION = "ALL"
+TOTAL = "ALL"
+TOTAL_REGION = TOTAL
 END_OF_LIFE = "end_of_life"
-MIXED = "mixed"
+UNASSIGNED = "unassigned"
 SEASONAL_PERIOD = 12
+COVERAGES = (0.8, 0.95)
+DEFAULT_RECONCILIATION = "wls_var"
 
 
 def interval_columns(coverage: float) -> tuple[str, str]:
@@ -48,19 +58,34 @@ def interval_columns(coverage: float) -> tuple[str, str]:
     return f"lower_{pct}", f"upper_{pct}"
 
 
-def forecast_columns(coverage: float = 0.8) -> list[str]:
+def _value_columns(coverages: tuple[float, ...]) -> list[str]:
+    bounds = [name for c in coverages for name in interval_columns(c)]
+    return ["forecast_qty", *bounds, "model", "naive_qty"]
+
+
+def forecast_columns(coverages: tuple[float, ...] = COVERAGES) -> list[str]:
     """Columns of ``fct_demand_forecast`` in table order."""
-    lower, upper = interval_columns(coverage)
-    return [
-        "run_month",
-        "product_id",
-        "region",
-        "target_month",
-        "forecast_qty",
-        lower,
-        upper,
-        "model",
-    ]
+    return ["run_month", "product_id", "region", "target_month", *_value_columns(coverages)]
+
+
+def family_forecast_columns(coverages: tuple[float, ...] = COVERAGES) -> list[str]:
+    """Columns of ``fct_demand_forecast_family`` in table order."""
+    return ["run_month", "family", "target_month", *_value_columns(coverages)]
+
+
+@dataclass
+class DemandForecast:
+    """One run's forecast: product rows, family rows, and how it was made."""
+
+    products: pd.DataFrame
+    families: pd.DataFrame
+    reconciliation: str
+    nodes: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per node: kind, model
+
+
+def default_forecaster(n_jobs: int = 1) -> AutoSelectForecaster:
+    """The platform's forecaster; bounds are floored after reconciliation, not before."""
+    return AutoSelectForecaster(sp=SEASONAL_PERIOD, nonnegative=False, n_jobs=n_jobs)
 
 
 def forecast_demand(
@@ -68,9 +93,11 @@ def forecast_demand(
     products: pd.DataFrame,
     run_month: pd.Period | str,
     horizon: int = 18,
-    coverage: float = 0.8,
-) -> pd.DataFrame:
-    """Seasonal naive demand forecast per product and region, with product totals.
+    coverages: tuple[float, ...] = COVERAGES,
+    forecaster: BaseForecaster | None = None,
+    reconciliation: str = DEFAULT_RECONCILIATION,
+) -> DemandForecast:
+    """Reconciled demand forecast per product and region, product, family and portfolio.
 
     Parameters
     ----------
@@ -79,91 +106,165 @@ def forecast_demand(
         Timestamp or date), quantity. Rows after ``run_month`` are ignored;
         months missing between a series' first row and ``run_month`` count as 0.
     products : DataFrame
-        product_id, launch_date, end_date (NaT or empty while sold).
+        product_id, launch_date, end_date (NaT or empty while sold), and
+        optionally family.
     run_month : Period or str
         The month the run is as of (``"2025-06"``, ``pd.Period("2025-06", "M")``
         or any date in it); the forecast starts the month after.
     horizon : int, default=18
         Number of target months.
-    coverage : float, default=0.8
-        Nominal coverage of the normal interval. The interval columns are named
-        after it, so the default gives SPEC's ``lower_80`` and ``upper_80``.
+    coverages : tuple of float, default=(0.8, 0.95)
+        Interval coverages; the columns are named after them (``lower_80``...).
+    forecaster : sktime forecaster, optional
+        Fitted on every node at once (a ``(node, month)`` MultiIndex frame);
+        defaults to :func:`default_forecaster`. Its ``model_`` (or
+        ``method_``) names each node's model, its ``backtest_rmse_`` gives the
+        weights of ``wls_var``.
+    reconciliation : {"wls_var", "wls_str", "ols", "bu"}, default="wls_var"
+        See :mod:`models.forecasting.reconcile`.
 
     Returns
     -------
-    DataFrame
-        One row per (product, region, target month), regions ``'ALL'`` first:
-        run_month, product_id, region, target_month (first days of months),
-        forecast_qty, lower_80, upper_80, model (``seasonal_naive``, ``naive``
-        for series with less than a year of history, ``end_of_life``, and for
-        ``'ALL'`` the regions' common model or ``mixed``).
+    DemandForecast
+        ``products``: run_month, product_id, region, target_month,
+        forecast_qty, lower_80, upper_80, lower_95, upper_95, model, naive_qty;
+        one row per (product, region, target month), the product total
+        (region ``'ALL'``) first. ``families``: the same columns with family
+        instead of product_id and region, the portfolio as family ``'ALL'``.
 
     Examples
     --------
-    >>> history = pd.DataFrame({"product_id": "P1", "region": "EMEA",
-    ...                         "month": pd.date_range("2025-04-01", periods=3, freq="MS"),
-    ...                         "quantity": [4.0, 6.0, 5.0]})
-    >>> products = pd.DataFrame({"product_id": ["P1"], "launch_date": [pd.Timestamp("2025-01-01")],
-    ...                          "end_date": [pd.NaT]})
-    >>> f = forecast_demand(history, products, "2025-06", horizon=2)
-    >>> f.drop(columns=["run_month", "product_id"]).round(2)
-      region target_month  forecast_qty  lower_80  upper_80  model
-    0    ALL   2025-07-01           5.0      2.97      7.03  naive
-    1    ALL   2025-08-01           5.0      2.13      7.87  naive
-    2   EMEA   2025-07-01           5.0      2.97      7.03  naive
-    3   EMEA   2025-08-01           5.0      2.13      7.87  naive
+    Seasonal naive base forecasts reconciled bottom-up, so the numbers are easy
+    to follow (the default forecaster chooses a model per series by backtest):
+
+    >>> from models.forecasting import VectorizedSeasonalNaive
+    >>> history = pd.DataFrame({"product_id": "P1", "region": ["EMEA"] * 3 + ["APAC"] * 3,
+    ...     "month": list(pd.date_range("2025-04-01", periods=3, freq="MS")) * 2,
+    ...     "quantity": [4.0, 6.0, 5.0, 1.0, 2.0, 3.0]})
+    >>> products = pd.DataFrame({"product_id": ["P1"], "family": ["Pumps"],
+    ...     "launch_date": [pd.Timestamp("2025-01-01")], "end_date": [pd.NaT]})
+    >>> f = forecast_demand(history, products, "2025-06", horizon=1, reconciliation="bu",
+    ...                     forecaster=VectorizedSeasonalNaive(nonnegative=False))
+    >>> f.products[["region", "forecast_qty", "lower_80", "upper_80", "model"]].round(2)
+      region  forecast_qty  lower_80  upper_80  model
+    0    ALL           8.0      5.28     10.72  naive
+    1   APAC           3.0      1.72      4.28  naive
+    2   EMEA           5.0      2.97      7.03  naive
+    >>> f.families[["family", "forecast_qty"]]
+      family  forecast_qty
+    0    ALL           8.0
+    1  Pumps           8.0
+    """
+    fitted = fit_base_forecasts(history, products, run_month, horizon, coverages, forecaster)
+    if fitted is None:
+        return DemandForecast(
+            _empty(forecast_columns(coverages)),
+            _empty(family_forecast_columns(coverages)),
+            reconciliation,
+        )
+    return fitted.reconciled(reconciliation)
+
+
+def fit_base_forecasts(
+    history: pd.DataFrame,
+    products: pd.DataFrame,
+    run_month: pd.Period | str,
+    horizon: int = 18,
+    coverages: tuple[float, ...] = COVERAGES,
+    forecaster: BaseForecaster | None = None,
+) -> FittedBase | None:
+    """Base forecasts of every node (see :func:`forecast_demand`); None without history.
+
+    Separate from reconciliation so that one fit can be reconciled several
+    ways, which is how the reconciliation method was chosen (bench/forecast).
     """
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 month, got {horizon}")
-    if not 0 < coverage < 1:
-        raise ValueError(f"coverage must be between 0 and 1, got {coverage}")
+    if not all(0 < c < 1 for c in coverages):
+        raise ValueError(f"coverages must be between 0 and 1, got {coverages}")
     run = _as_period(run_month)
-    lower_name, upper_name = interval_columns(coverage)
+    nodes = node_history(history, products, run)
+    if nodes is None:
+        return None
+    tree, values, months = nodes
 
+    base = _base_forecasts(values, months, horizon, coverages, forecaster)
+    naive = _naive_forecasts(values, months, horizon)
+    targets = pd.period_range(run + 1, periods=horizon, freq="M").to_timestamp()
+    return FittedBase(run, tree, base, naive, targets, tree.ended(products, targets), coverages)
+
+
+def node_history(
+    history: pd.DataFrame, products: pd.DataFrame, run_month: pd.Period | str
+) -> tuple[_Hierarchy, np.ndarray, pd.PeriodIndex] | None:
+    """The hierarchy and the (month x node) history the base forecasts are fitted on.
+
+    Aggregates come first (products, families, portfolio), then product x
+    region; NaN before a node's first order, 0 for months without demand.
+    None when nothing launched by the run month has history.
+    """
+    run = _as_period(run_month)
     active = _launched_products(products, run)
     monthly = _monthly_demand(history, run)
     not_launched = pd.Index(products["product_id"].astype(str)).difference(active)
     monthly = monthly[~monthly["product_id"].isin(not_launched)]
     if monthly.empty:
-        return _empty(coverage)
+        return None
+    bottom_keys, bottom_values, months = _wide_history(monthly, run)
+    tree = _Hierarchy.build(bottom_keys, products)
+    values = np.hstack([tree.aggregate_history(bottom_values), bottom_values])
+    return tree, values, months
 
-    series, values, months = _wide_history(monthly, run)
-    n_regional = len(series)
-    series, values = _with_totals(series, values)
 
-    point, variance, model = _fit_predict(series, values, months, horizon)
+@dataclass
+class FittedBase:
+    """Base forecasts of every node, before reconciliation: reconcile them any way."""
 
-    # bottom-up: a product's total is the sum of its regional forecasts
-    product_code = series["product_code"].to_numpy()
-    point[:, n_regional:] = _sum_by_product(point[:, :n_regional], product_code[:n_regional])
-    model[n_regional:] = _total_model(model[:n_regional], product_code[:n_regional])
-    lower = normal_quantiles(point, variance, (1 - coverage) / 2, nonnegative=True)
-    upper = normal_quantiles(point, variance, (1 + coverage) / 2, nonnegative=True)
+    run: pd.Period
+    tree: _Hierarchy
+    base: _Base
+    naive: np.ndarray
+    targets: pd.DatetimeIndex
+    ended: np.ndarray  # (horizon, n_bottom)
+    coverages: tuple[float, ...]
 
-    targets = pd.period_range(run + 1, periods=horizon, freq="M").to_timestamp()
-    end = _end_dates(products, series["product_id"])
-    ended = end.to_numpy()[np.newaxis, :] < targets.to_numpy()[:, np.newaxis]
-    point[ended] = lower[ended] = upper[ended] = 0.0
-    models = np.where(ended, END_OF_LIFE, model[np.newaxis, :])
+    def reconciled(self, reconciliation: str) -> DemandForecast:
+        """Coherent rows of both tables, reconciled with ``reconciliation``."""
+        tree, base, ended, coverages = self.tree, self.base, self.ended, self.coverages
+        point = base.point.copy()
+        n_agg = tree.n_aggregates
+        # a discontinued product's base forecast leaves its ancestors before reconciling
+        ended_bottom = np.where(ended, point[:, n_agg:], 0.0)
+        point[:, :n_agg] -= (tree.A @ ended_bottom.T).T
+        point[:, n_agg:][ended] = 0.0
+        agg_point, bottom_point = reconcile(
+            point[:, :n_agg], point[:, n_agg:], tree.A, reconciliation, base.variance
+        )
+        bottom_point[ended] = 0.0
+        agg_point = np.asarray((tree.A @ bottom_point.T).T)
+        reconciled = np.hstack([agg_point, bottom_point])
 
-    n_series = len(series)
-    frame = pd.DataFrame(
-        {
-            "run_month": run.to_timestamp(),
-            "product_id": np.tile(series["product_id"].to_numpy(), horizon),
-            "region": np.tile(series["region"].to_numpy(), horizon),
-            "target_month": np.repeat(targets.to_numpy(), n_series),
-            "forecast_qty": point.ravel(),
-            lower_name: lower.ravel(),
-            upper_name: upper.ravel(),
-            "model": models.ravel(),
-        }
-    )
-    frame["_total_first"] = frame["region"] != TOTAL_REGION
-    frame = frame.sort_values(
-        ["product_id", "_total_first", "region", "target_month"], kind="stable"
-    )
-    return frame.drop(columns="_total_first").reset_index(drop=True)
+        shift = reconciled - base.point
+        columns: dict[str, np.ndarray] = {"forecast_qty": reconciled}
+        ended_nodes = tree.ended_nodes(ended)
+        for coverage in coverages:
+            lower, upper = base.bounds[coverage]
+            low_name, high_name = interval_columns(coverage)
+            columns[low_name] = np.where(ended_nodes, 0.0, np.maximum(lower + shift, 0.0))
+            columns[high_name] = np.where(ended_nodes, 0.0, np.maximum(upper + shift, reconciled))
+            columns[low_name] = np.minimum(columns[low_name], reconciled)
+        model = np.where(ended_nodes, END_OF_LIFE, base.model[np.newaxis, :])
+        columns["model"] = model
+        columns["naive_qty"] = np.where(ended_nodes, 0.0, np.maximum(self.naive, 0.0))
+
+        frame = _long_rows(columns, tree, self.targets, self.run)
+        nodes = tree.nodes.assign(kind=base.kind, model=base.model)
+        return DemandForecast(
+            products=_product_rows(frame, coverages),
+            families=_family_rows(frame, coverages),
+            reconciliation=reconciliation,
+            nodes=nodes,
+        )
 
 
 def _as_period(run_month: pd.Period | str) -> pd.Period:
@@ -234,87 +335,206 @@ def _wide_history(
     return keys, values, months
 
 
-def _fit_predict(
-    series: pd.DataFrame, values: np.ndarray, months: pd.PeriodIndex, horizon: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One fit of :class:`VectorizedSeasonalNaive` over all series.
+@dataclass
+class _Base:
+    """Base forecasts of every node, arrays of shape (horizon, n_nodes)."""
 
-    The series go in as sktime's hierarchical long format (product_id, region,
-    month), sorted, which the forecaster handles natively. Both alternatives
-    are slow in sktime's input checks at 10,000 series: a wide frame (a Python
-    loop over columns, seconds) and an unsorted MultiIndex (a groupby per
-    instance to check the time order, seconds).
+    point: np.ndarray
+    bounds: dict[float, tuple[np.ndarray, np.ndarray]]
+    variance: np.ndarray | None
+    model: np.ndarray
+    kind: np.ndarray
 
-    Returns
-    -------
-    point, variance : ndarray, shape (horizon, n_series), in the order of ``series``
-    model : ndarray of str, shape (n_series,)
-    """
-    keys = pd.MultiIndex.from_frame(series[["product_id", "region"]])
-    order = np.lexsort(keys.codes[::-1])  # lexicographic order of (product_id, region)
-    sorted_codes = [c[order] for c in keys.codes]
-    column, row = np.nonzero(~np.isnan(values[:, order]).T)  # series-major, months ascending
-    long_index = pd.MultiIndex(
-        levels=[*keys.levels, months],
-        codes=[*(c[column] for c in sorted_codes), row],
-        names=["product_id", "region", "month"],
+
+@dataclass
+class _Hierarchy:
+    """Nodes (aggregates first: products, families, portfolio; then the bottom) and ``A``."""
+
+    nodes: pd.DataFrame
+    A: sp.csr_matrix
+    bottom_keys: pd.DataFrame
+    n_products: int
+
+    @property
+    def n_aggregates(self) -> int:
+        return self.A.shape[0]
+
+    @classmethod
+    def build(cls, bottom_keys: pd.DataFrame, products: pd.DataFrame) -> _Hierarchy:
+        product_code = bottom_keys["product_code"].to_numpy()
+        product_ids = bottom_keys["product_id"].drop_duplicates().to_numpy()
+        if "family" in products.columns:
+            family_of = products.drop_duplicates("product_id", keep="last").set_index(
+                products["product_id"].drop_duplicates(keep="last").astype(str)
+            )["family"]
+            family_of = family_of.where(family_of.notna() & (family_of != ""), UNASSIGNED)
+        else:
+            family_of = pd.Series(dtype=object)
+        product_family = family_of.reindex(product_ids).fillna(UNASSIGNED).astype(str).to_numpy()
+        families, family_code = np.unique(product_family, return_inverse=True)
+        n_p, n_f, n_b = len(product_ids), len(families), len(bottom_keys)
+        parents = [product_code, n_p + family_code[product_code], np.full(n_b, n_p + n_f)]
+        A = aggregation_matrix(parents, n_p + n_f + 1)
+        nodes = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "level": "product",
+                        "product_id": product_ids,
+                        "region": TOTAL,
+                        "family": product_family,
+                    }
+                ),
+                pd.DataFrame(
+                    {"level": "family", "product_id": None, "region": None, "family": families}
+                ),
+                pd.DataFrame(
+                    {
+                        "level": "portfolio",
+                        "product_id": [None],
+                        "region": [None],
+                        "family": [TOTAL],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "level": "product_region",
+                        "product_id": bottom_keys["product_id"].to_numpy(),
+                        "region": bottom_keys["region"].to_numpy(),
+                        "family": product_family[product_code],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        return cls(nodes=nodes, A=A, bottom_keys=bottom_keys, n_products=n_p)
+
+    def aggregate_history(self, bottom_values: np.ndarray) -> np.ndarray:
+        """Sums of the bottom series; NaN before the first child's first order."""
+        summed = (self.A @ np.nan_to_num(bottom_values).T).T
+        started = (self.A @ (~np.isnan(bottom_values)).astype(float).T).T > 0
+        return np.where(started, summed, np.nan)
+
+    def ended(self, products: pd.DataFrame, targets: pd.DatetimeIndex) -> np.ndarray:
+        """(horizon, n_bottom): the product's end date is before the target month."""
+        end = _end_dates(products, self.bottom_keys["product_id"]).to_numpy()
+        return end[np.newaxis, :] < targets.to_numpy()[:, np.newaxis]
+
+    def ended_nodes(self, ended: np.ndarray) -> np.ndarray:
+        """(horizon, n_nodes): ended bottom nodes and ended product totals."""
+        first_of_product = np.flatnonzero(
+            np.r_[True, np.diff(self.bottom_keys["product_code"].to_numpy()) != 0]
+        )
+        aggregates = np.zeros((ended.shape[0], self.n_aggregates), dtype=bool)
+        aggregates[:, : self.n_products] = ended[:, first_of_product]
+        return np.hstack([aggregates, ended])
+
+
+def _panel(values: np.ndarray, months: pd.PeriodIndex) -> pd.DataFrame:
+    """sktime's long panel (node, month), sorted, observed values only."""
+    node, row = np.nonzero(~np.isnan(values).T)  # node-major, months ascending
+    index = pd.MultiIndex(
+        levels=[np.arange(values.shape[1]), months],
+        codes=[node, row],
+        names=["node", "month"],
     )
-    y = pd.DataFrame({"quantity": values[:, order][row, column]}, index=long_index)
+    return pd.DataFrame({"quantity": values[row, node]}, index=index)
 
-    forecaster = VectorizedSeasonalNaive(sp=SEASONAL_PERIOD, nonnegative=True)
+
+def _blocks(frame: pd.DataFrame, n_nodes: int, horizon: int) -> dict:
+    """(horizon, n_nodes) arrays of each column of a (node, month) prediction frame."""
+    return {
+        column: frame[column].to_numpy(dtype=float).reshape(n_nodes, horizon).T
+        for column in frame.columns
+    }
+
+
+def _per_node(forecaster: BaseForecaster, names: tuple[str, ...], n_nodes: int, default):
+    """A per-series fitted attribute of the forecaster, in node order."""
+    for name in names:
+        attribute = getattr(forecaster, name, None)
+        if isinstance(attribute, pd.Series) and len(attribute) == n_nodes:
+            return attribute.to_numpy()
+    return np.full(n_nodes, default, dtype=object)
+
+
+def _base_forecasts(
+    values: np.ndarray,
+    months: pd.PeriodIndex,
+    horizon: int,
+    coverages: tuple[float, ...],
+    forecaster: BaseForecaster | None,
+) -> _Base:
+    """One panel fit over every node: point, intervals, model and error variance."""
+    forecaster = default_forecaster() if forecaster is None else forecaster.clone()
+    y = _panel(values, months)
     forecaster.fit(y)
-    fh = np.arange(1, horizon + 1)
-    n_series = len(keys)
-    expected = pd.MultiIndex(
-        levels=[*keys.levels, pd.period_range(months[-1] + 1, periods=horizon, freq="M")],
-        codes=[*(np.repeat(c, horizon) for c in sorted_codes), np.tile(fh - 1, n_series)],
-        names=long_index.names,
+    fh = list(range(1, horizon + 1))
+    n_nodes = values.shape[1]
+    intervals = forecaster.predict_interval(fh=fh, coverage=list(coverages))
+    point = _blocks(forecaster.predict(fh=fh), n_nodes, horizon)["quantity"]
+    bounds = {}
+    for coverage in coverages:
+        lower = intervals[("quantity", coverage, "lower")].to_numpy(dtype=float)
+        upper = intervals[("quantity", coverage, "upper")].to_numpy(dtype=float)
+        bounds[coverage] = (lower.reshape(n_nodes, horizon).T, upper.reshape(n_nodes, horizon).T)
+    rmse = _per_node(forecaster, ("backtest_rmse_",), n_nodes, np.nan).astype(float)
+    first_lower, first_upper = bounds[coverages[0]]
+    z = norm.ppf(0.5 + coverages[0] / 2)
+    interval_sd = (first_upper[0] - first_lower[0]) / (2 * z)
+    variance = np.where(np.isfinite(rmse), rmse, interval_sd) ** 2
+    return _Base(
+        point=point,
+        bounds=bounds,
+        variance=variance,
+        model=_per_node(forecaster, ("model_", "method_"), n_nodes, type(forecaster).__name__),
+        kind=_per_node(forecaster, ("kind_",), n_nodes, None),
     )
 
-    def in_series_order(frame: pd.DataFrame) -> np.ndarray:
-        if not frame.index.equals(expected):
-            frame = frame.reindex(expected)
-        block = np.empty((horizon, n_series))
-        block[:, order] = frame["quantity"].to_numpy().reshape(n_series, horizon).T
-        return block
 
-    point = in_series_order(forecaster.predict(fh=fh))
-    variance = in_series_order(forecaster.predict_var(fh=fh))
-    model = forecaster.method_.loc["quantity"].reindex(keys).to_numpy(dtype=object)
-    return point, variance, model
+def _naive_forecasts(values: np.ndarray, months: pd.PeriodIndex, horizon: int) -> np.ndarray:
+    """Seasonal naive forecast of every node: the benchmark of forecast value added."""
+    naive = VectorizedSeasonalNaive(sp=SEASONAL_PERIOD, nonnegative=True)
+    naive.fit(_panel(values, months))
+    prediction = naive.predict(fh=list(range(1, horizon + 1)))
+    return _blocks(prediction, values.shape[1], horizon)["quantity"]
 
 
-def _sum_by_product(block: np.ndarray, product_code: np.ndarray) -> np.ndarray:
-    """Sum adjacent columns of the same product (codes sorted ascending)."""
-    starts = np.flatnonzero(np.r_[True, product_code[1:] != product_code[:-1]])
-    return np.add.reduceat(block, starts, axis=1)
+def _long_rows(
+    columns: dict[str, np.ndarray],
+    tree: _Hierarchy,
+    targets: pd.DatetimeIndex,
+    run: pd.Period,
+) -> pd.DataFrame:
+    """One row per node and target month, with the node's keys."""
+    horizon, n_nodes = columns["forecast_qty"].shape
+    frame = pd.DataFrame({name: block.T.ravel() for name, block in columns.items()})
+    keys = tree.nodes.loc[np.repeat(np.arange(n_nodes), horizon)].reset_index(drop=True)
+    frame.insert(0, "target_month", np.tile(targets.to_numpy(), n_nodes))
+    frame.insert(0, "run_month", run.to_timestamp())
+    return pd.concat([keys, frame], axis=1)
 
 
-def _with_totals(series: pd.DataFrame, values: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Append one 'ALL' column per product: the sum of its regions from its first order."""
-    code = series["product_code"].to_numpy()
-    observed = _sum_by_product((~np.isnan(values)).astype(float), code) > 0
-    totals = np.where(observed, _sum_by_product(np.nan_to_num(values), code), np.nan)
-    first = series.drop_duplicates("product_code")
-    total_keys = first.assign(region=TOTAL_REGION)
-    return pd.concat([series, total_keys], ignore_index=True), np.hstack([values, totals])
+def _product_rows(frame: pd.DataFrame, coverages: tuple[float, ...]) -> pd.DataFrame:
+    rows = frame[frame["level"].isin(["product", "product_region"])].copy()
+    rows["_total_first"] = rows["region"] != TOTAL
+    rows = rows.sort_values(["product_id", "_total_first", "region", "target_month"], kind="stable")
+    return rows[forecast_columns(coverages)].reset_index(drop=True)
 
 
-def _total_model(regional_model: np.ndarray, product_code: np.ndarray) -> np.ndarray:
-    """Model label of each product total: its regions' common model, else 'mixed'."""
-    seasonal = _sum_by_product(
-        (regional_model == SEASONAL).astype(float)[np.newaxis, :], product_code
-    )[0]
-    count = np.bincount(product_code).astype(float)
-    return np.select([seasonal == count, seasonal == 0], [SEASONAL, NAIVE], MIXED).astype(object)
+def _family_rows(frame: pd.DataFrame, coverages: tuple[float, ...]) -> pd.DataFrame:
+    rows = frame[frame["level"].isin(["family", "portfolio"])].copy()
+    rows["_total_first"] = rows["family"] != TOTAL
+    rows = rows.sort_values(["_total_first", "family", "target_month"], kind="stable")
+    return rows[family_forecast_columns(coverages)].reset_index(drop=True)
 
 
-def _empty(coverage: float) -> pd.DataFrame:
+def _empty(columns: list[str]) -> pd.DataFrame:
     """A forecast with no rows but the table's columns and types."""
-    columns = forecast_columns(coverage)
     frame = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-    for c in ("product_id", "region", "model"):
-        frame[c] = frame[c].astype(object)
+    for c in ("product_id", "region", "family", "model"):
+        if c in frame:
+            frame[c] = frame[c].astype(object)
     for c in ("run_month", "target_month"):
         frame[c] = frame[c].astype("datetime64[ns]")
     return frame

@@ -1,0 +1,200 @@
+"""Benchmark: our forecasting stage against native statsforecast on the same series.
+
+For each demo scale, in a fresh subprocess (so peak memory is its own):
+
+1. generate the demo landing and build ``marts.fct_demand_history`` with the
+   real pipeline (ingest, checks and dbt, up to the demand history only);
+2. **ours**: :func:`models.forecasting.demand.forecast_demand` for the last
+   complete month, 18 months ahead with 80% and 95% intervals: the hierarchy,
+   the backtest and choice per node, the final forecasts, the seasonal naive
+   benchmark and the reconciliation, through sktime's interface;
+3. **native**: statsforecast directly on the same node series, doing the work a
+   statsforecast user would write for the same result: per kind of series the
+   same candidate models and the same backtest (``cross_validation`` with the
+   same horizon, windows and refit policy), then an 18-month forecast with
+   80% and 95% intervals of every candidate.
+
+Both use the same number of processes. The ratio ours / native is the figure
+to compare across machines (issue 5 target: at most 1.5).
+
+    python -m bench.forecast                  # scales 1 and 10
+    python -m bench.forecast --scales 1       # any list
+    python -m bench.forecast --warehouse data/warehouse.duckdb   # an existing warehouse
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+
+_CHILD = r"""
+import json, os, resource, sys, time, warnings
+from datetime import date
+from pathlib import Path
+warnings.filterwarnings("ignore")
+import dagster as dg
+import duckdb
+from bench.forecast import native_forecast, our_forecast
+
+data_dir, scale, jobs = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+warehouse = sys.argv[4] if len(sys.argv) > 4 else ""
+if not warehouse:
+    from orchestration.definitions import build_definitions
+    from orchestration.demo import generate_demo_landing
+    from orchestration.monthly_run import MONTHLY_JOB_NAME
+    from orchestration.settings import Settings
+
+    summary = generate_demo_landing(
+        data_dir / "landing", scale=scale, seed=0, end_month=date(2026, 9, 1)
+    )
+    settings = Settings(data_dir, data_dir / "landing", date(2020, 1, 1), 18)
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    wanted = dg.AssetSelection.assets(
+        dg.AssetKey(["marts", "fct_demand_history"]), dg.AssetKey(["marts", "dim_products"])
+    ).upstream()
+    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    job.execute_in_process(
+        partition_key=summary.end_month.isoformat(),
+        instance=dg.DagsterInstance.ephemeral(),
+        asset_selection=list(wanted.resolve(graph)),
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
+    warehouse = str(settings.warehouse_path)
+con = duckdb.connect(warehouse, read_only=True)
+history = con.execute(
+    "select product_id, region, month, quantity from marts.fct_demand_history"
+).df()
+products = con.execute(
+    "select product_id, family, launch_date, end_date from marts.dim_products"
+).df()
+con.close()
+run = history["month"].max()
+ours = our_forecast(history, products, run, jobs)
+native = native_forecast(history, products, run, jobs)
+print(json.dumps({
+    "scale": scale,
+    "run_month": str(run)[:7],
+    "jobs": jobs,
+    **ours,
+    **native,
+    "ratio": ours["ours_s"] / native["native_s"],
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def our_forecast(history, products, run, jobs: int) -> dict:
+    """Time the platform's forecasting stage end to end."""
+    import time
+
+    from models.forecasting.demand import default_forecaster, forecast_demand
+
+    started = time.perf_counter()
+    result = forecast_demand(
+        history, products, run, horizon=18, forecaster=default_forecaster(n_jobs=jobs)
+    )
+    return {
+        "ours_s": time.perf_counter() - started,
+        "nodes": len(result.nodes),
+        "kinds": result.nodes["kind"].value_counts().to_dict(),
+    }
+
+
+def native_forecast(history, products, run, jobs: int) -> dict:
+    """Time native statsforecast: same series, candidates, backtest and intervals."""
+    import time
+
+    import numpy as np
+    from statsforecast import StatsForecast
+    from statsforecast.models import Naive
+
+    from models.forecasting.auto_select import (
+        CANDIDATES,
+        INTERMITTENT,
+        REGULAR,
+        SHORT,
+        AutoSelectForecaster,
+        classify,
+        long_frame,
+    )
+    from models.forecasting.demand import node_history
+
+    _, values, _ = node_history(history, products, run)
+    settings = AutoSelectForecaster()
+    min_history = 2 * settings.sp + settings.backtest_horizon + settings.backtest_windows - 1
+    kind, n_obs = classify(values, min_history, settings.intermittent_adi)
+    span = settings.backtest_horizon + settings.backtest_windows - 1
+    candidates = {
+        SHORT: settings.short,
+        INTERMITTENT: settings.intermittent,
+        REGULAR: settings.regular,
+    }
+    started = time.perf_counter()
+    for series_kind, names in candidates.items():
+        columns = np.flatnonzero(kind == series_kind)
+        if len(columns) == 0:
+            continue
+        frame = long_frame(values, columns)
+        backtested = np.flatnonzero((kind == series_kind) & (n_obs >= span + settings.min_train))
+        for rolls in (True, False):  # the same refit policy as ours
+            group = [n for n in names if CANDIDATES[n].rolls_forward == rolls]
+            if group and len(backtested):
+                StatsForecast(
+                    models=[CANDIDATES[n].make(settings.sp, n) for n in group],
+                    freq=1,
+                    n_jobs=jobs,
+                    fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
+                ).cross_validation(
+                    h=settings.backtest_horizon,
+                    df=long_frame(values, backtested),
+                    n_windows=settings.backtest_windows,
+                    refit=not rolls,
+                )
+        with_intervals = [n for n in names if CANDIDATES[n].native_intervals]
+        without = [n for n in names if not CANDIDATES[n].native_intervals]
+        for group, level in ((with_intervals, [80, 95]), (without, None)):
+            if group:
+                StatsForecast(
+                    models=[CANDIDATES[n].make(settings.sp, n) for n in group],
+                    freq=1,
+                    n_jobs=jobs,
+                    fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
+                ).forecast(h=18, df=frame, level=level)
+    return {"native_s": time.perf_counter() - started}
+
+
+def measure(scale: float, jobs: int, warehouse: str = "") -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [sys.executable, "-c", _CHILD, tmp, str(scale), str(jobs)]
+        done = subprocess.run(
+            [*args, warehouse] if warehouse else args, capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"scale {scale} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 10.0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--warehouse", default="", help="use this warehouse's demand history")
+    args = parser.parse_args()
+    scales = [0.0] if args.warehouse else args.scales
+    print(f"{'scale':>6} {'nodes':>6} {'ours s':>8} {'native s':>9} {'ratio':>6} {'peak MB':>8}")
+    for scale in scales:
+        result = measure(scale, args.jobs, args.warehouse)
+        print(
+            f"{result['scale']:>6g} {result['nodes']:>6} {result['ours_s']:>8.1f} "
+            f"{result['native_s']:>9.1f} {result['ratio']:>6.2f} {result['peak_rss_mb']:>8.0f}"
+            f"   kinds {result['kinds']}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
