@@ -11,6 +11,7 @@ from orchestration.planning import build_planning_defs
 from orchestration.publish import build_publish_defs
 from orchestration.quality import build_quality_defs
 from orchestration.resources import SopResource
+from orchestration.sales_forecast import build_sales_forecast_defs
 from orchestration.schedules import build_schedule_defs
 from orchestration.sensors import build_sensor_defs
 from orchestration.settings import Settings
@@ -23,6 +24,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_quality_defs(settings),
         build_dbt_defs(settings),
         build_forecasting_defs(settings),
+        build_sales_forecast_defs(settings),
         build_planning_defs(settings),
         build_publish_defs(settings),
         build_schedule_defs(settings),
