@@ -72,9 +72,9 @@ def test_exact_season_repeat_chooses_seasonal_naive_with_zero_error() -> None:
 
 
 def test_short_linear_trend_hand_computed_backtest_error() -> None:
-    # 10 months 1..10: 4 origins forecasting 3 months; naive's error at step h is h,
+    # 14 months 1..14: 4 origins forecasting 3 months; naive's error at step h is h,
     # so its MAE is (1 + 2 + 3) / 3 = 2 and its RMSE sqrt(14 / 3); the mean lags further
-    trend = _frame(trend=list(np.arange(1.0, 11.0)))
+    trend = _frame(trend=list(np.arange(1.0, 15.0)))
     forecaster = AutoSelectForecaster(short=("naive", "mean")).fit(trend)
 
     assert forecaster.kind_["trend"] == "short"
@@ -82,17 +82,17 @@ def test_short_linear_trend_hand_computed_backtest_error() -> None:
     assert forecaster.backtest_mae_["trend"] == pytest.approx(2.0)
     assert forecaster.backtest_rmse_["trend"] == pytest.approx(np.sqrt(14 / 3))
     assert forecaster.scores_.loc["trend", "mean"] > 2.0
-    np.testing.assert_allclose(forecaster.predict(fh=[1, 2])["trend"], [10.0, 10.0])
+    np.testing.assert_allclose(forecaster.predict(fh=[1, 2])["trend"], [14.0, 14.0])
 
     # the default short candidates include trended ETS and Theta, which follow the line
     default = AutoSelectForecaster().fit(trend)
     assert default.model_["trend"] in {"ets_nonseasonal", "theta_nonseasonal"}
     assert default.backtest_mae_["trend"] < 0.5
-    np.testing.assert_allclose(default.predict(fh=[1, 2])["trend"], [11.0, 12.0], atol=0.5)
+    np.testing.assert_allclose(default.predict(fh=[1, 2])["trend"], [15.0, 16.0], atol=0.5)
 
 
 def test_too_short_to_backtest_takes_the_mean_never_an_error() -> None:
-    # 5 months < 3 + 4 - 1 backtest points + 3 training months
+    # 5 months < 3 + 4 - 1 backtest points + 7 training months
     forecaster = AutoSelectForecaster().fit(_frame(new=[4.0, 6.0, 5.0, 9.0, 6.0]))
 
     assert forecaster.model_["new"] == "mean"
@@ -147,16 +147,16 @@ def test_panel_fit_equals_fitting_each_series_alone() -> None:
 
 def test_series_that_ended_early_are_forecast_from_their_own_end() -> None:
     index = pd.MultiIndex.from_tuples(
-        [("a", m) for m in MONTHS[:10]] + [("b", m) for m in MONTHS[:12]],
+        [("a", m) for m in MONTHS[:14]] + [("b", m) for m in MONTHS[:16]],
         names=["series", "month"],
     )
-    y = pd.DataFrame({"qty": list(np.arange(1.0, 11.0)) + [5.0] * 12}, index=index)
+    y = pd.DataFrame({"qty": list(np.arange(1.0, 15.0)) + [5.0] * 16}, index=index)
     forecaster = AutoSelectForecaster(short=("naive",)).fit(y)
     prediction = forecaster.predict(fh=[1])
 
-    # the cutoff is b's last month; a (naive, last value 10) is two steps past its end
-    assert prediction.loc[("a", MONTHS[12]), "qty"] == pytest.approx(10.0)
-    assert prediction.loc[("b", MONTHS[12]), "qty"] == pytest.approx(5.0)
+    # the cutoff is b's last month; a (naive, last value 14) is two steps past its end
+    assert prediction.loc[("a", MONTHS[16]), "qty"] == pytest.approx(14.0)
+    assert prediction.loc[("b", MONTHS[16]), "qty"] == pytest.approx(5.0)
 
 
 def test_gaps_inside_a_series_are_refused() -> None:

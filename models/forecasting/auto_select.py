@@ -444,9 +444,11 @@ class AutoSelectForecaster(BaseForecaster):
         Observations a series needs to be ``regular`` or ``intermittent``;
         None means ``2 * sp + backtest_horizon + backtest_windows - 1``: two
         full seasons at the first backtest origin.
-    min_train : int, default=3
+    min_train : int, default=7
         Observations at the first backtest origin below which a series is not
-        backtested and takes the ``fallback``.
+        backtested and takes the ``fallback``: 7 is the least statsforecast's
+        ETS fits (it refuses ``n <= parameters + 4``), so a backtest score is
+        never a silent fallback's.
     intermittent_adi : float, default=1.32
         Average demand interval above which a series is intermittent.
     regular, intermittent, short : tuple of str
@@ -520,7 +522,7 @@ class AutoSelectForecaster(BaseForecaster):
         backtest_horizon: int = 3,
         backtest_windows: int = 4,
         min_history: int | None = None,
-        min_train: int = 3,
+        min_train: int = 7,
         intermittent_adi: float = 1.32,
         regular: tuple[str, ...] = ("ets", "seasonal_naive", "theta", "arima"),
         intermittent: tuple[str, ...] = ("croston", "tsb", "adida", "mean"),
