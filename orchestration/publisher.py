@@ -40,6 +40,8 @@ PUBLISHED_TABLES: dict[str, str] = {
     "fct_demand_history": "marts.fct_demand_history",
     "fct_demand_forecast": "forecasting.fct_demand_forecast",
     "fct_demand_forecast_family": "forecasting.fct_demand_forecast_family",
+    "fct_pipeline_demand_signal": "forecasting.fct_pipeline_demand_signal",
+    "fct_pipeline_signal_value": "forecasting.fct_pipeline_signal_value",
     "fct_forecast_accuracy": "forecasting.fct_forecast_accuracy",
     "fct_forecast_accuracy_summary": "forecasting.fct_forecast_accuracy_summary",
     "fct_sales_forecast": "forecasting.fct_sales_forecast",

@@ -38,6 +38,7 @@ from scipy.stats import norm
 from sktime.forecasting.naive import NaiveForecaster
 
 from expectations import list_suites
+from models.forecasting import VectorizedSeasonalNaive
 from models.forecasting import bookings as bookings_module
 from models.forecasting.bookings import (
     SALES_FORECAST_COLUMNS,
@@ -52,6 +53,9 @@ from orchestration.quality import validate_suite
 from orchestration.resources import SopResource
 from orchestration.sales_forecast import SALES_FORECAST_TABLE, build_sales_forecast_defs
 from tests.conftest import TINY_LANDING, make_settings
+
+# Seasonal naive: hand-computable; the platform default chooses a model per region.
+SNAIVE = VectorizedSeasonalNaive(sp=12)
 
 Z80 = norm.ppf(0.9)
 
@@ -116,7 +120,7 @@ def short_history() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_pipeline_views_and_forecast_category_roll_up(short_history) -> None:
     bookings, pipeline = short_history
-    forecast = forecast_sales(bookings, pipeline, "2025-06", horizon=4).forecast
+    forecast = forecast_sales(bookings, pipeline, "2025-06", horizon=4, forecaster=SNAIVE).forecast
 
     assert list(forecast.columns) == SALES_FORECAST_COLUMNS
     columns = [
@@ -142,7 +146,7 @@ def test_pipeline_views_and_forecast_category_roll_up(short_history) -> None:
 
 def test_too_little_history_falls_back_to_the_default_weights(short_history) -> None:
     bookings, pipeline = short_history
-    result = forecast_sales(bookings, pipeline, "2025-06", horizon=4)
+    result = forecast_sales(bookings, pipeline, "2025-06", horizon=4, forecaster=SNAIVE)
 
     backtest = result.backtest.set_index("lag")
     assert backtest["origins"].tolist() == [0, 0, 0, 0]
@@ -165,7 +169,7 @@ def test_too_little_history_falls_back_to_the_default_weights(short_history) -> 
 def test_a_default_lag_without_any_pipeline_is_statistical_only(short_history) -> None:
     bookings, pipeline = short_history
     pipeline = pipeline[pipeline["region"] != "NA-West"]  # nothing open for August now
-    backtest = forecast_sales(bookings, pipeline, "2025-06", horizon=3).backtest
+    backtest = forecast_sales(bookings, pipeline, "2025-06", horizon=3, forecaster=SNAIVE).backtest
     assert backtest["blend_weight"].tolist() == [0.5, 0.0, 0.5]
     assert backtest["weight_source"].tolist() == ["default", "no_pipeline", "default"]
 
@@ -191,8 +195,9 @@ def test_amounts_are_never_negative_with_another_sktime_forecaster() -> None:
     emea = forecast[forecast["region"] == "EMEA"]
     # Drift continues -100 a month: 0, -100, -200, floored at 0.
     assert emea["statistical_amount"].tolist() == [0.0, 0.0, 0.0]
-    assert set(forecast["statistical_model"]) == {"NaiveForecaster"}
+    assert set(emea["statistical_model"]) == {"NaiveForecaster"}
     west = forecast[forecast["region"] == "NA-West"].iloc[0]
+    assert west["statistical_model"] == "none"  # no bookings history to fit
     assert (west["statistical_amount"], west["forecast_amount"]) == (0.0, 0.5 * 60.0)
 
 
@@ -229,7 +234,7 @@ def growing_bookings() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_the_backtest_picks_the_view_and_weight_that_forecast_best(growing_bookings) -> None:
     bookings, pipeline = growing_bookings
-    result = forecast_sales(bookings, pipeline, "2026-06", horizon=4)
+    result = forecast_sales(bookings, pipeline, "2026-06", horizon=4, forecaster=SNAIVE)
     backtest = result.backtest.set_index("lag")
 
     # 12 origins per lag, the latest whose target month has actuals.
@@ -281,7 +286,9 @@ def test_the_backtest_picks_the_view_and_weight_that_forecast_best(growing_booki
 def test_too_few_origins_for_a_lag_fall_back_to_the_default(growing_bookings) -> None:
     bookings, pipeline = growing_bookings
     config = BlendConfig(min_origins=13)  # a lag never has more than 12 (the window)
-    backtest = forecast_sales(bookings, pipeline, "2026-06", horizon=4, config=config).backtest
+    backtest = forecast_sales(
+        bookings, pipeline, "2026-06", horizon=4, config=config, forecaster=SNAIVE
+    ).backtest
     assert backtest["weight_source"].tolist() == ["default"] * 4
     assert backtest["blend_weight"].tolist() == [0.5, 0.5, 0.5, 0.0]
     assert backtest["wape_blend"].iloc[0] == pytest.approx(
@@ -421,8 +428,10 @@ def test_the_asset_writes_each_run_month_and_passes_its_checks(tiny_warehouse: P
     )
     assert rows == [(date(2025, 5, 1), 18), (RUN_MONTH, 18)]
 
-    # June, EMEA. Naive statistical forecast 1,800 (under a year of history) with sigma
-    # the RMS of the first differences -350 and 1,550. Lag 1: O4 5,000 x 0.1 + O6
+    # June, EMEA. Bookings 600, 250, 1,800: too short to backtest, so the default
+    # forecaster takes the historic mean, 883.33, with statsforecast's interval: sigma
+    # of the residuals (n - 1 degrees of freedom) x sqrt(1 + 1/n), the same every month.
+    # Lag 1: O4 5,000 x 0.1 + O6
     # 700 x 0.5 = 850 by stage probability, 5,000 x 1.0 + 700 x 0.5 = 5,350 by win rate,
     # all Pipeline; blended 50/50 by default. Lags 2-3 have no pipeline: statistical only.
     june = pd.DataFrame(
@@ -433,7 +442,9 @@ def test_the_asset_writes_each_run_month_and_passes_its_checks(tiny_warehouse: P
         ),
         columns=SALES_FORECAST_COLUMNS,
     )
-    sigma = np.sqrt((350.0**2 + 1550.0**2) / 2)
+    mean = 2650.0 / 3
+    residuals = np.array([600.0, 250.0, 1800.0]) - mean
+    sigma = np.sqrt((residuals**2).sum() / 2) * np.sqrt(1 + 1 / 3)
     first = june.iloc[0]
     assert first["target_month"] == date(2025, 7, 1)
     assert (first["pipeline_weighted_amount"], first["stage_to_win_amount"]) == (850.0, 5350.0)
@@ -442,18 +453,18 @@ def test_the_asset_writes_each_run_month_and_passes_its_checks(tiny_warehouse: P
         0.0,
         5700.0,
     )
-    assert first["statistical_amount"] == 1800.0
-    assert first["statistical_lower_80"] == pytest.approx(1800.0 - Z80 * sigma)
-    assert first["statistical_upper_80"] == pytest.approx(1800.0 + Z80 * sigma)
-    assert first["forecast_amount"] == 0.5 * 850.0 + 0.5 * 1800.0
+    assert first["statistical_amount"] == pytest.approx(mean)
+    assert first["statistical_lower_80"] == 0.0  # 883.33 - z x sigma < 0, floored
+    assert first["statistical_upper_80"] == pytest.approx(mean + Z80 * sigma)
+    assert first["statistical_model"] == "mean"
+    assert first["forecast_amount"] == pytest.approx(0.5 * 850.0 + 0.5 * mean)
     assert june["weight_source"].tolist()[:4] == [
         "default",
         "no_pipeline",
         "no_pipeline",
         "default",
     ]
-    assert (june["forecast_amount"].iloc[1:] == 1800.0).all()
-    assert june["statistical_lower_80"].iloc[1] == 0.0  # 1,800 - z x sigma x sqrt(2) < 0
+    np.testing.assert_allclose(june["forecast_amount"].iloc[1:], mean)
 
     materialization = result.asset_materializations_for_node(asset.op.name)[0]
     assert "backtest_wape_by_lag" in materialization.metadata

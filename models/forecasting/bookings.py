@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from models.forecasting import VectorizedSeasonalNaive
+from models.forecasting.auto_select import AutoSelectForecaster
 
 STAGE_PROBABILITY = "stage_probability"
 STAGE_TO_WIN = "stage_to_win"
@@ -194,7 +194,8 @@ def forecast_sales(
     forecaster : sktime forecaster, optional
         Any sktime forecaster that takes a pd-multiindex frame (region, month
         ``PeriodIndex``) and has ``predict_interval``; it is cloned before each
-        fit. Default ``VectorizedSeasonalNaive(sp=12)``.
+        fit. Default ``AutoSelectForecaster(sp=12)``: a model per region chosen by
+        backtest, as for demand.
     config : BlendConfig, optional
         Backtest grid, windows and fallbacks; default :class:`BlendConfig()`.
 
@@ -221,7 +222,9 @@ def forecast_sales(
     ...     "expected_close_month": months + pd.DateOffset(months=1),
     ...     "forecast_category": "Commit", "amount": amounts + 10,
     ...     "weighted_amount": amounts + 10, "win_rate_weighted_amount": 0.0})
-    >>> result = forecast_sales(bookings, pipeline, "2025-06", horizon=2)
+    >>> from models.forecasting import VectorizedSeasonalNaive
+    >>> result = forecast_sales(bookings, pipeline, "2025-06", horizon=2,
+    ...                         forecaster=VectorizedSeasonalNaive(sp=12))
     >>> result.forecast["pipeline_weighted_amount"].tolist()
     [340.0, 0.0]
     >>> result.forecast[["target_month", "statistical_amount", "forecast_amount",
@@ -234,7 +237,7 @@ def forecast_sales(
         raise ValueError(f"horizon must be at least 1 month, got {horizon}")
     run = _as_period(run_month)
     config = config or BlendConfig()
-    forecaster = forecaster if forecaster is not None else VectorizedSeasonalNaive(sp=12)
+    forecaster = forecaster if forecaster is not None else AutoSelectForecaster(sp=12)
 
     history = _monthly_bookings(bookings, run)
     views = _pipeline_by_close_month(pipeline, run)
@@ -279,7 +282,7 @@ def forecast_sales(
     frame["target_month"] = pd.PeriodIndex.from_ordinals(
         run.ordinal + frame["lag"].to_numpy(), freq="M"
     ).to_timestamp()
-    frame["statistical_model"] = type(forecaster).__name__
+    frame["statistical_model"] = frame["statistical_model"].fillna("none")
     return SalesForecast(frame[SALES_FORECAST_COLUMNS], backtest)
 
 
@@ -423,6 +426,7 @@ def _statistical_forecast(
                 "statistical_amount",
                 "statistical_lower_80",
                 "statistical_upper_80",
+                "statistical_model",
             ]
         )
     y = known.set_index(["region", "month"])[["bookings_amount"]].sort_index()
@@ -440,8 +444,18 @@ def _statistical_forecast(
             "statistical_amount": point.to_numpy(dtype=float),
             "statistical_lower_80": lower.reindex(point.index).to_numpy(dtype=float),
             "statistical_upper_80": upper.reindex(point.index).to_numpy(dtype=float),
+            "statistical_model": _model_per_region(fitted, point.index.get_level_values(0)),
         }
     )
+
+
+def _model_per_region(fitted: BaseForecaster, regions: pd.Index) -> np.ndarray:
+    """The model each region's forecast came from (``model_`` per series), else the class."""
+    chosen = getattr(fitted, "model_", None)
+    if isinstance(chosen, pd.Series):
+        by_region = pd.Series(chosen.to_numpy(), index=chosen.index.get_level_values(-1))
+        return by_region.reindex(regions).fillna(type(fitted).__name__).to_numpy(dtype=object)
+    return np.full(len(regions), type(fitted).__name__, dtype=object)
 
 
 # --------------------------------------------------------------------------- #
