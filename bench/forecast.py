@@ -65,7 +65,8 @@ if not warehouse:
         asset_selection=list(wanted.resolve(graph)),
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
-    warehouse = str(settings.warehouse_path)
+    print(json.dumps({"warehouse": str(settings.warehouse_path)}))
+    sys.exit(0)
 con = duckdb.connect(warehouse, read_only=True)
 history = con.execute(
     "select product_id, region, month, quantity from marts.fct_demand_history"
@@ -169,15 +170,26 @@ def native_forecast(history, products, run, jobs: int) -> dict:
     return {"native_s": time.perf_counter() - started}
 
 
-def measure(scale: float, jobs: int, warehouse: str = "") -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        args = [sys.executable, "-c", _CHILD, tmp, str(scale), str(jobs)]
-        done = subprocess.run(
-            [*args, warehouse] if warehouse else args, capture_output=True, text=True
-        )
+def _child(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"scale {scale} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{args} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(scale: float, jobs: int, warehouse: str = "") -> dict:
+    """Build the demo warehouse in one process, time both forecasts in a fresh one.
+
+    The timing process has no Dagster or DuckDB threads running, so native
+    statsforecast's forked workers start clean, as in a script.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        if not warehouse:
+            warehouse_path = _child(tmp, str(scale), str(jobs))["warehouse"]
+        else:
+            warehouse_path = warehouse
+        result = _child(tmp, str(scale), str(jobs), warehouse_path)
+    return result
 
 
 def main() -> None:

@@ -57,6 +57,7 @@ without keeping fitted models, which keeps memory flat at 10,000 series.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -127,6 +128,23 @@ CANDIDATES: dict[str, Candidate] = {
 }
 
 
+class PanelStatsForecast(StatsForecast):
+    """statsforecast whose worker processes come from a fresh forkserver, not a fork.
+
+    statsforecast's ``n_jobs`` forks the calling process. Inside Dagster that
+    process has threads (DuckDB, the event log), and a fork copies their locks
+    in whatever state they are: a worker then waits forever on a lock no
+    thread will release (seen at demo scale 10, the run hung). Workers forked
+    from a forkserver start from a single-threaded process; it preloads
+    statsforecast, so a pool costs no import.
+    """
+
+    def _get_pool(self):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["statsforecast.core", "statsforecast.models"])
+        return context.Pool, {}
+
+
 # --------------------------------------------------------------------------- #
 # the choice: kinds, backtest, scores
 # --------------------------------------------------------------------------- #
@@ -192,7 +210,9 @@ def _backtest_predictions(
         if not group:
             continue
         models = [CANDIDATES[n].make(sp, n) for n in group]
-        forecaster = StatsForecast(models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback())
+        forecaster = PanelStatsForecast(
+            models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback()
+        )
         cv = forecaster.cross_validation(
             h=horizon, df=frame, n_windows=windows, step_size=1, refit=not rolls
         )
@@ -351,7 +371,7 @@ def forecast_chosen(
     for name, column_set in needed.items():
         columns = np.array(sorted(column_set))
         candidate = CANDIDATES[name]
-        forecaster = StatsForecast(
+        forecaster = PanelStatsForecast(
             models=[candidate.make(sp, name)], freq=1, n_jobs=n_jobs, fallback_model=_fallback()
         )
         frame = long_frame(values, columns)
