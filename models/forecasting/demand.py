@@ -363,13 +363,13 @@ class _Hierarchy:
     def build(cls, bottom_keys: pd.DataFrame, products: pd.DataFrame) -> _Hierarchy:
         product_code = bottom_keys["product_code"].to_numpy()
         product_ids = bottom_keys["product_id"].drop_duplicates().to_numpy()
+        family_of = pd.Series(dtype=object)
         if "family" in products.columns:
-            family_of = products.drop_duplicates("product_id", keep="last").set_index(
-                products["product_id"].drop_duplicates(keep="last").astype(str)
-            )["family"]
+            latest = products.drop_duplicates("product_id", keep="last")
+            family_of = pd.Series(
+                latest["family"].to_numpy(), index=latest["product_id"].astype(str).to_numpy()
+            )
             family_of = family_of.where(family_of.notna() & (family_of != ""), UNASSIGNED)
-        else:
-            family_of = pd.Series(dtype=object)
         product_family = family_of.reindex(product_ids).fillna(UNASSIGNED).astype(str).to_numpy()
         families, family_code = np.unique(product_family, return_inverse=True)
         n_p, n_f, n_b = len(product_ids), len(families), len(bottom_keys)
