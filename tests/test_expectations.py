@@ -63,7 +63,11 @@ def test_suites_guard_the_key_marts_with_the_expected_severities() -> None:
         "forecasting_fct_demand_forecast": "error",
         "forecasting_fct_demand_forecast_coverage": "error",
         "forecasting_fct_demand_forecast_reconciled": "error",
+        "forecasting_fct_demand_forecast_family": "error",
         "forecasting_fct_forecast_accuracy": "error",
+        "forecasting_fct_pipeline_demand_signal": "error",
+        "forecasting_fct_sales_forecast": "error",
+        "forecasting_fct_sales_forecast_coverage": "error",
         "planning_fct_demand_plan": "error",
     }
 
@@ -160,7 +164,7 @@ def _forecast_warehouse(forecast: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema marts; create schema forecasting; create schema planning")
     con.execute(
-        "create table marts.dim_products as select 'P1' as product_id, "
+        "create table marts.dim_products as select 'P1' as product_id, 'F1' as family, "
         "date '2024-01-01' as launch_date, null::date as end_date"
     )
     con.execute(
@@ -171,7 +175,16 @@ def _forecast_warehouse(forecast: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con.execute(
         "create table forecasting.fct_demand_forecast as select cast(run_month as date) as "
         "run_month, product_id, region, cast(target_month as date) as target_month, "
-        "forecast_qty, lower_80, upper_80, model from _forecast"
+        "forecast_qty, lower_80, upper_80, lower_80 - 1 as lower_95, upper_80 + 1 as upper_95, "
+        "model, forecast_qty as naive_qty from _forecast"
+    )
+    # The family and portfolio levels are the product totals, as reconciliation leaves them.
+    con.execute(
+        "create table forecasting.fct_demand_forecast_family as select run_month, family, "
+        "target_month, sum(forecast_qty) as forecast_qty, sum(lower_80) as lower_80, "
+        "sum(upper_80) as upper_80, sum(lower_95) as lower_95, sum(upper_95) as upper_95, "
+        "'snaive' as model, sum(naive_qty) as naive_qty from forecasting.fct_demand_forecast "
+        "cross join (values ('F1'), ('ALL')) as t(family) where region = 'ALL' group by all"
     )
     return con
 
@@ -238,6 +251,20 @@ def test_forecast_suites_name_each_broken_invariant() -> None:
         "expect_column_pair_values_a_to_be_greater_than_b(column_A=forecast_qty"
         in (_forecast_failures(disordered)["forecasting_fct_demand_forecast"])
     )
+
+
+def test_the_family_suite_fails_when_a_family_does_not_add_up() -> None:
+    con = _forecast_warehouse(_forecast())
+    con.execute(
+        "update forecasting.fct_demand_forecast_family set forecast_qty = forecast_qty + 1, "
+        "upper_80 = upper_80 + 1, upper_95 = upper_95 + 1 "
+        "where family = 'F1' and target_month = '2025-07-01'"
+    )
+    outcome = validate_suite(con, SUITES["forecasting_fct_demand_forecast_family"], RUN_MONTH, 2)
+    # F1 is now 6 against its product's 5; the portfolio (still 5) no longer equals F1's 6.
+    assert not outcome.passed
+    assert "column=relative_gap" in outcome.observed
+    assert "2 unexpected" in outcome.observed
 
 
 def test_the_plan_suite_fails_when_the_plan_does_not_balance() -> None:
