@@ -1,0 +1,692 @@
+"""Gaps of a supply plan and what to do about them: exceptions and the S&OP summary.
+
+A supply plan (``models.planning.supply_plan``) says what will happen; the
+S&OP meeting needs to know what to change. :func:`exceptions` turns the plan
+into one row per product, month and action, each with a sentence giving the
+numbers behind it, and :func:`sop_summary` rolls the plan up to family and
+month (``fct_sop_summary``) with the most valuable action as its
+recommendation.
+
+Definitions (SPEC.md is silent on these; they are ours)
+--------------------------------------------------------
+Forward demand of a product in month t
+    The sum of its demand in the ``cover_months`` months after t (t+1 to
+    t+cover_months). Months beyond the plan's horizon repeat the demand of
+    the horizon's last month: the plan stops, demand does not. The months
+    are those of the plan, which are consecutive.
+Excess
+    ``excess_qty = max(0, closing_qty - safety_stock_qty - forward demand)``:
+    stock above what safety stock and the next months' demand need. Values
+    below 1e-6 (solver noise) count as 0.
+Days of cover
+    ``days_of_cover = closing_qty / (forward demand / days)``, where days are
+    the calendar days of those same months (31 + 30 + 31 for Aug, Sep and
+    Oct...); NaN when the forward demand is 0. A family's days of cover is
+    computed the same way from the family's sums of closing stock and
+    forward demand, never as an average of product ratios; a family's
+    excess is the sum of its products' excess, because one product's excess
+    does not cover another's need.
+
+Worked example: closing 100, safety stock 10, demand 30, 30 and 30 in the
+next three months of 31, 30 and 31 days: excess = max(0, 100 - 10 - 90) = 0
+and days of cover = 100 / (90 / 92) = 102.22.
+
+Actions
+-------
+Each is computed against the plan as it is (first-order: the plan is not
+re-solved after an action), and shortages are treated in month order, so
+that open supply and spare hours go to the earliest need first (and, within
+a month, to the most revenue at risk).
+
+``expedite``
+    A shortage in month t of a product with open supply due after t: pull
+    the earliest such order forward to t. Each order is expedited once, to
+    one month; a shortage larger than one order takes the next. The units
+    of an expedited order that its month does not need stay in stock, so
+    they cover later shortages before the order's original due month first
+    (a row of its own, same reference, saying so). quantity = units
+    covered; reference = supply_id.
+``move_capacity`` / ``add_capacity``
+    Shortage left after expedites, of a product made on a resource: the
+    hours it takes are moved from the later month of that resource with the
+    most spare hours (utilization below 100%), as far as they go, and the
+    rest are added. quantity = hours; reference = resource_id.
+``order_supply``
+    Shortage left after expedites of a purchased product (no resource, or
+    hours_per_unit 0 when ``products`` is given): capacity cannot help, only
+    a new order can. Ours, for a shortage not to go without an action.
+    quantity = units.
+``build_ahead``
+    Informational: the plan produces in t and holds stock above safety stock
+    because the product's resource is full in a later month. quantity =
+    units held beyond t (at most the month's production).
+``cut_plan``
+    Excess stock with more than ``excess_cover_days`` days of cover (or any
+    excess with no forward demand at all). quantity = excess units.
+``review``
+    With a demand plan: the consensus differs from the statistical forecast
+    by more than ``review_threshold`` of the statistical forecast (any
+    consensus above a statistical forecast of 0). quantity = consensus -
+    statistical. There is no ``raise_plan``: whether to sell more is a
+    commercial decision that spare capacity alone does not justify, and a
+    large override is flagged by ``review`` in both directions.
+
+``priority`` is the money at stake, in revenue: units covered x unit_price
+for the shortage actions, excess x unit_price for ``cut_plan``,
+|consensus - statistical| x unit_price for ``review``, and 0 for the
+informational ``build_ahead``. Actions are sorted by it, highest first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TOLERANCE = 1e-6
+
+EXCEPTION_COLUMNS = [
+    "run_month",
+    "product_id",
+    "family",
+    "target_month",
+    "action",
+    "detail",
+    "quantity",
+    "shortage_qty",
+    "excess_qty",
+    "days_of_cover",
+    "revenue_at_risk",
+    "reference",
+    "priority",
+]
+ACTIONS = (
+    "expedite",
+    "move_capacity",
+    "add_capacity",
+    "order_supply",
+    "cut_plan",
+    "review",
+    "build_ahead",
+)
+SUMMARY_COLUMNS = [
+    "run_month",
+    "family",
+    "target_month",
+    "demand_qty",
+    "supply_qty",
+    "fulfilled_qty",
+    "shortage_qty",
+    "excess_qty",
+    "closing_qty",
+    "safety_stock_qty",
+    "days_of_cover",
+    "revenue_at_risk",
+    "fill_rate",
+    "recommendation",
+]
+NO_ACTION = "No action: demand is covered"
+NO_DEMAND = "No action: no demand"
+
+_FLOAT_COLUMNS = [
+    "quantity",
+    "shortage_qty",
+    "excess_qty",
+    "days_of_cover",
+    "revenue_at_risk",
+    "priority",
+]
+
+
+def _months(values: pd.Series) -> pd.Series:
+    """Months as Timestamps, whether the frame holds dates, Timestamps or ISO text."""
+    return pd.to_datetime(pd.Series(values)).dt.to_period("M").dt.to_timestamp()
+
+
+def _ym(month: pd.Timestamp) -> str:
+    return f"{month:%Y-%m}"
+
+
+def _qty(value: float) -> str:
+    """A quantity for a sentence: thousands separated, at most two decimals, none when whole."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _used(utilization: float) -> str:
+    return "no hours available" if math.isnan(utilization) else f"{utilization:.0%} used"
+
+
+def _filled(value: object) -> bool:
+    """Whether an id field holds an id: frames read back from storage carry NaN for None."""
+    return isinstance(value, str) and value != ""
+
+
+def _forward(frame: pd.DataFrame, key: str, cover_months: int) -> pd.DataFrame:
+    """Forward demand and its calendar days for every (key, month) of `frame`.
+
+    `frame` has columns `key`, _month (Timestamp) and demand_qty. Months the
+    frame lacks for a key count as 0 demand.
+    """
+    if frame.empty:
+        return pd.DataFrame(
+            {
+                key: pd.Series(dtype=object),
+                "_month": pd.Series(dtype="datetime64[ns]"),
+                "forward_qty": pd.Series(dtype=float),
+                "forward_days": pd.Series(dtype="int64"),
+            }
+        )
+    grid = frame.pivot_table(
+        index=key, columns="_month", values="demand_qty", aggfunc="sum", fill_value=0.0
+    )
+    months = sorted(frame["_month"].unique())
+    grid = grid.reindex(columns=months, fill_value=0.0)
+    demand = grid.to_numpy(dtype=float)
+    repeated = np.repeat(demand[:, -1:], cover_months, axis=1)
+    extended = np.concatenate([demand, repeated], axis=1)[:, 1:]
+    ahead = np.lib.stride_tricks.sliding_window_view(extended, cover_months, axis=1)
+    forward = ahead[:, : len(months)].sum(axis=2)
+    days = [
+        sum(
+            (pd.Timestamp(m) + pd.DateOffset(months=k)).days_in_month
+            for k in range(1, 1 + cover_months)
+        )
+        for m in months
+    ]
+    rows = len(grid.index)
+    return pd.DataFrame(
+        {
+            key: np.repeat(grid.index.to_numpy(), len(months)),
+            "_month": np.tile(np.asarray(months), rows),
+            "forward_qty": forward.ravel(),
+            "forward_days": np.tile(days, rows),
+        }
+    )
+
+
+def _days_of_cover(closing: pd.Series, forward: pd.Series, days: pd.Series) -> pd.Series:
+    rate = (forward / days).where(forward > 0)
+    return closing / rate
+
+
+def product_cover(plan: pd.DataFrame, cover_months: int = 3) -> pd.DataFrame:
+    """The plan with forward_qty, forward_days, excess_qty and days_of_cover per product-month.
+
+    See the module docstring for the definitions. One run and one scenario
+    per call.
+
+    Parameters
+    ----------
+    plan : DataFrame
+        Supply plan rows: product_id, target_month, demand_qty, closing_qty,
+        safety_stock_qty.
+    cover_months : int
+        Months of forward demand, at least 1.
+
+    Examples
+    --------
+    >>> plan = pd.DataFrame({"product_id": ["P1"] * 4,
+    ...     "target_month": pd.to_datetime(["2026-07-01", "2026-08-01", "2026-09-01",
+    ...                                     "2026-10-01"]),
+    ...     "demand_qty": [30.0] * 4, "closing_qty": [100.0, 70.0, 40.0, 10.0],
+    ...     "safety_stock_qty": [10.0] * 4})
+    >>> cover = product_cover(plan)
+    >>> cover[["excess_qty", "forward_qty", "forward_days"]].iloc[0].tolist()
+    [0.0, 90.0, 92.0]
+    >>> round(float(cover["days_of_cover"].iloc[0]), 2)
+    102.22
+    """
+    if cover_months < 1:
+        raise ValueError(f"cover_months must be at least 1, got {cover_months}")
+    frame = plan.copy()
+    frame["_month"] = _months(frame["target_month"]).to_numpy()
+    forward = _forward(frame, "product_id", cover_months)
+    frame = frame.merge(forward, on=["product_id", "_month"], how="left", validate="many_to_one")
+    excess = frame["closing_qty"] - frame["safety_stock_qty"] - frame["forward_qty"]
+    frame["excess_qty"] = excess.where(excess > TOLERANCE, 0.0)
+    frame["days_of_cover"] = _days_of_cover(
+        frame["closing_qty"], frame["forward_qty"], frame["forward_days"]
+    )
+    return frame
+
+
+def _recommendation(actions: pd.DataFrame, demand: float, shortage: float) -> str:
+    if actions.empty:
+        if shortage > TOLERANCE:
+            return f"{_qty(shortage)} units short: no action found in open supply or capacity"
+        return NO_ACTION if demand > TOLERANCE else NO_DEMAND
+    top = actions.sort_values("priority", ascending=False, kind="stable").iloc[0]["detail"]
+    return top if len(actions) == 1 else f"{len(actions)} actions; top: {top}"
+
+
+def sop_summary(
+    plan: pd.DataFrame, exceptions: pd.DataFrame, cover_months: int = 3
+) -> pd.DataFrame:
+    """The S&OP summary by family and month (``fct_sop_summary`` without `scenario`).
+
+    Parameters
+    ----------
+    plan : DataFrame
+        Supply plan rows of one run and one scenario (``PLAN_COLUMNS`` of
+        ``models.planning.supply_plan``).
+    exceptions : DataFrame
+        The output of :func:`exceptions` for the same plan.
+    cover_months : int
+        Months of forward demand for excess and days of cover.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``SUMMARY_COLUMNS``, one row per family and target_month:
+        sums of the products' demand_qty, supply_qty (receipts_qty +
+        production_qty), fulfilled_qty, shortage_qty, excess_qty,
+        closing_qty, safety_stock_qty and revenue_at_risk; days_of_cover of
+        the family's sums; fill_rate = fulfilled / demand (NaN without
+        demand); recommendation = the detail of the family-month's action
+        with the highest priority, prefixed "N actions; top: " when there
+        are several, else "No action: demand is covered" (or "No action: no
+        demand"). The caller adds `scenario`.
+    """
+    products = product_cover(plan, cover_months)
+    products["supply_qty"] = products["receipts_qty"] + products["production_qty"]
+    sums = [
+        "demand_qty",
+        "supply_qty",
+        "fulfilled_qty",
+        "shortage_qty",
+        "excess_qty",
+        "closing_qty",
+        "safety_stock_qty",
+        "revenue_at_risk",
+    ]
+    summary = products.groupby(["family", "_month"], sort=True).agg(
+        run_month=("run_month", "first"),
+        target_month=("target_month", "first"),
+        **{column: (column, "sum") for column in sums},
+    )
+    summary = summary.reset_index()
+    family_forward = _forward(summary, "family", cover_months)
+    summary = summary.merge(family_forward, on=["family", "_month"], how="left")
+    summary["days_of_cover"] = _days_of_cover(
+        summary["closing_qty"], summary["forward_qty"], summary["forward_days"]
+    )
+    summary["fill_rate"] = summary["fulfilled_qty"] / summary["demand_qty"].where(
+        summary["demand_qty"] > 0
+    )
+
+    actions = exceptions.assign(_month=_months(exceptions["target_month"]).to_numpy())
+    by_cell = dict(iter(actions.groupby(["family", "_month"])))
+    empty = actions.iloc[0:0]
+    summary["recommendation"] = [
+        _recommendation(by_cell.get((family, month), empty), demand, shortage)
+        for family, month, demand, shortage in zip(
+            summary["family"],
+            summary["_month"],
+            summary["demand_qty"],
+            summary["shortage_qty"],
+            strict=True,
+        )
+    ]
+    return summary[SUMMARY_COLUMNS]
+
+
+@dataclass
+class _Resource:
+    """One resource-month of the utilization frame, with the spare hours still unclaimed."""
+
+    utilization: float
+    spare: float
+
+
+def _resources(utilization: pd.DataFrame) -> dict[str, dict[pd.Timestamp, _Resource]]:
+    table: dict[str, dict[pd.Timestamp, _Resource]] = {}
+    months = _months(utilization["target_month"])
+    for resource, month, available, planned, ratio in zip(
+        utilization["resource_id"],
+        months,
+        utilization["available_hours"],
+        utilization["planned_hours"],
+        utilization["utilization"],
+        strict=True,
+    ):
+        used = float(ratio) if available > 0 else math.nan
+        spare = max(float(available) - float(planned), 0.0) if used < 1 - TOLERANCE else 0.0
+        table.setdefault(resource, {})[month] = _Resource(used, spare)
+    return table
+
+
+def _hours_per_unit(plan: pd.DataFrame, products: pd.DataFrame | None) -> dict[str, float]:
+    """Hours per unit by product: from `products` where it lists them, else from the plan.
+
+    The plan's rate is production_hours / production_qty over the months it
+    produces; it covers a scenario's launched product, which the product
+    master does not list.
+    """
+    made = plan[plan["production_qty"] > TOLERANCE]
+    totals = made.groupby("product_id")[["production_hours", "production_qty"]].sum()
+    rates = (totals["production_hours"] / totals["production_qty"]).to_dict()
+    if products is not None:
+        listed = products.dropna(subset=["hours_per_unit"])
+        rates.update(zip(listed["product_id"], listed["hours_per_unit"].astype(float), strict=True))
+    return rates
+
+
+class _Rows:
+    """Collects exception rows, each carrying its product-month's context columns."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    def add(
+        self,
+        cell: pd.Series,
+        action: str,
+        detail: str,
+        quantity: float,
+        reference: str | None,
+        priority: float,
+    ) -> None:
+        self.rows.append(
+            {
+                "run_month": cell["run_month"],
+                "product_id": cell["product_id"],
+                "family": cell["family"],
+                "target_month": cell["target_month"],
+                "action": action,
+                "detail": detail,
+                "quantity": quantity,
+                "shortage_qty": cell["shortage_qty"],
+                "excess_qty": cell["excess_qty"],
+                "days_of_cover": cell["days_of_cover"],
+                "revenue_at_risk": cell["revenue_at_risk"],
+                "reference": reference,
+                "priority": priority,
+                "_month": cell["_month"],
+            }
+        )
+
+
+def _covers(units: float, cell: pd.Series) -> str:
+    return (
+        f"{_qty(units)} of {_qty(cell['shortage_qty'])} units short "
+        f"({_money(units * cell['unit_price'])} of {_money(cell['revenue_at_risk'])} "
+        "revenue at risk)"
+    )
+
+
+@dataclass
+class _Expedited:
+    """An order already pulled forward, and its units that no shortage has claimed yet."""
+
+    month: pd.Timestamp
+    spare: float
+
+
+def _expedite(short: pd.DataFrame, open_supply: pd.DataFrame, rows: _Rows) -> pd.Series:
+    """Expedite rows for `short` (in month order); returns the shortage left per row."""
+    supply = open_supply.assign(due=_months(open_supply["due_month"]).to_numpy())
+    supply = supply[supply["quantity"] > TOLERANCE].sort_values(["due", "supply_id"])
+    orders = {product: list(group.itertuples()) for product, group in supply.groupby("product_id")}
+    expedited: dict[object, _Expedited] = {}
+    left = short["shortage_qty"].astype(float).copy()
+    for index, cell in short.iterrows():
+        month = cell["_month"]
+        # Orders due after this month; those already pulled forward first, since their
+        # left-over units are in stock by now at no further cost.
+        candidates = [o for o in orders.get(cell["product_id"], []) if o.due > month]
+        candidates.sort(key=lambda o: o.supply_id not in expedited)
+        for order in candidates:
+            if left[index] <= TOLERANCE:
+                break
+            earlier = expedited.get(order.supply_id)
+            if earlier is not None and earlier.spare <= TOLERANCE:
+                continue
+            if earlier is None:
+                units = min(float(order.quantity), left[index])
+                expedited[order.supply_id] = _Expedited(month, float(order.quantity) - units)
+                detail = (
+                    f"Expedite {order.supply_id} ({_qty(order.quantity)} units due "
+                    f"{_ym(order.due)}) to {_ym(month)}: covers {_covers(units, cell)}"
+                )
+            else:
+                units = min(earlier.spare, left[index])
+                detail = (
+                    f"{order.supply_id}, expedited to {_ym(earlier.month)}, has "
+                    f"{_qty(earlier.spare)} units left over: covers {_covers(units, cell)}"
+                )
+                earlier.spare -= units
+            left[index] -= units
+            rows.add(cell, "expedite", detail, units, order.supply_id, units * cell["unit_price"])
+    return left
+
+
+def _capacity(
+    short: pd.DataFrame,
+    left: pd.Series,
+    resources: dict[str, dict[pd.Timestamp, _Resource]],
+    hours_per_unit: dict[str, float],
+    rows: _Rows,
+) -> None:
+    """move_capacity, add_capacity or order_supply rows for the shortage left after expedites."""
+    for index, cell in short.iterrows():
+        units = left[index]
+        if units <= TOLERANCE:
+            continue
+        month, resource = cell["_month"], cell["resource_id"]
+        rate = hours_per_unit.get(cell["product_id"], math.nan)
+        if not _filled(resource) or rate == 0:
+            rows.add(
+                cell,
+                "order_supply",
+                f"Order {_qty(units)} units to arrive by {_ym(month)} (bought in, not made): "
+                f"covers {_covers(units, cell)}",
+                units,
+                None,
+                units * cell["unit_price"],
+            )
+            continue
+        calendar = resources.get(resource, {})
+        here = calendar.get(month, _Resource(math.nan, 0.0)).utilization
+        if math.isnan(rate):
+            rows.add(
+                cell,
+                "add_capacity",
+                f"Add capacity on {resource} by {_ym(month)} ({_used(here)}) to make "
+                f"{_covers(units, cell)}; hours per unit unknown",
+                math.nan,
+                resource,
+                units * cell["unit_price"],
+            )
+            continue
+        hours = units * rate
+        later = [(m, r) for m, r in calendar.items() if m > month and r.spare > TOLERANCE]
+        if later:
+            source, spare = max(later, key=lambda item: (item[1].spare, -item[0].value))
+            moved = min(hours, spare.spare)
+            spare.spare -= moved
+            hours -= moved
+            rows.add(
+                cell,
+                "move_capacity",
+                f"Move {_qty(moved)} h of {resource} from {_ym(source)} "
+                f"({_used(spare.utilization)}) to {_ym(month)} to make "
+                f"{_covers(moved / rate, cell)}",
+                moved,
+                resource,
+                moved / rate * cell["unit_price"],
+            )
+        if hours > TOLERANCE:
+            rows.add(
+                cell,
+                "add_capacity",
+                f"Add {_qty(hours)} h on {resource} by {_ym(month)} ({_used(here)}) to make "
+                f"{_covers(hours / rate, cell)}",
+                hours,
+                resource,
+                hours / rate * cell["unit_price"],
+            )
+
+
+def _build_ahead(
+    cells: pd.DataFrame, resources: dict[str, dict[pd.Timestamp, _Resource]], rows: _Rows
+) -> None:
+    held = cells[
+        (cells["production_qty"] > TOLERANCE)
+        & (cells["closing_qty"] > cells["safety_stock_qty"] + TOLERANCE)
+    ]
+    for _, cell in held.iterrows():
+        calendar = resources.get(cell["resource_id"], {})
+        full = sorted(
+            m
+            for m, r in calendar.items()
+            if m > cell["_month"] and not r.utilization < 1 - TOLERANCE
+        )
+        if not full:
+            continue
+        units = min(cell["production_qty"], cell["closing_qty"] - cell["safety_stock_qty"])
+        rows.add(
+            cell,
+            "build_ahead",
+            f"Build {_qty(units)} ahead in {_ym(cell['_month'])} for {_ym(full[0])}, "
+            f"when {cell['resource_id']} is full",
+            units,
+            cell["resource_id"],
+            0.0,
+        )
+
+
+def _cut_plan(cells: pd.DataFrame, cover_days: float, cover_months: int, rows: _Rows) -> None:
+    no_demand = cells["forward_qty"] <= 0
+    over = (cells["excess_qty"] > TOLERANCE) & (no_demand | (cells["days_of_cover"] > cover_days))
+    for _, cell in cells[over].iterrows():
+        why = (
+            f"no demand in the next {cover_months} months"
+            if cell["forward_qty"] <= 0
+            else f"{cell['days_of_cover']:,.0f} days of cover"
+        )
+        rows.add(
+            cell,
+            "cut_plan",
+            f"Cut or delay supply: {_qty(cell['excess_qty'])} units above safety stock and "
+            f"{cover_months} months of demand ({why})",
+            cell["excess_qty"],
+            None,
+            cell["excess_qty"] * cell["unit_price"],
+        )
+
+
+def _review(cells: pd.DataFrame, demand_plan: pd.DataFrame, threshold: float, rows: _Rows) -> None:
+    plan = demand_plan[["product_id", "target_month", "statistical_qty", "consensus_qty"]]
+    plan = plan.assign(_month=_months(plan["target_month"]).to_numpy()).drop(columns="target_month")
+    both = cells.merge(plan, on=["product_id", "_month"], how="inner")
+    for _, cell in both.iterrows():
+        statistical, consensus = float(cell["statistical_qty"]), float(cell["consensus_qty"])
+        gap = consensus - statistical
+        if statistical > 0:
+            if abs(gap) / statistical <= threshold:
+                continue
+            change = f" ({gap / statistical:+.0%})"
+        elif consensus > TOLERANCE:
+            change = ""
+        else:
+            continue
+        rows.add(
+            cell,
+            "review",
+            f"Consensus {_qty(consensus)} vs statistical {_qty(statistical)}{change}: "
+            "confirm the override",
+            gap,
+            None,
+            abs(gap) * cell["unit_price"],
+        )
+
+
+def exceptions(
+    plan: pd.DataFrame,
+    utilization: pd.DataFrame,
+    open_supply: pd.DataFrame,
+    demand_plan: pd.DataFrame | None = None,
+    review_threshold: float = 0.25,
+    excess_cover_days: float = 120,
+    cover_months: int = 3,
+    products: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The actions a supply plan calls for, most valuable first (see the module docstring).
+
+    Parameters
+    ----------
+    plan : DataFrame
+        Supply plan rows of one run and one scenario (``PLAN_COLUMNS`` of
+        ``models.planning.supply_plan``).
+    utilization : DataFrame
+        The plan's capacity utilization (``UTILIZATION_COLUMNS``).
+    open_supply : DataFrame
+        supply_id, product_id, due_month, quantity: the confirmed orders the
+        plan was made with.
+    demand_plan : DataFrame, optional
+        product_id, target_month, statistical_qty, consensus_qty; enables
+        ``review``. Rows outside the plan are ignored.
+    review_threshold : float
+        Relative gap between consensus and statistical forecast above which
+        an override is reviewed (0.25 = 25%).
+    excess_cover_days : float
+        Days of cover above which excess stock is worth cutting.
+    cover_months : int
+        Months of forward demand for excess and days of cover.
+    products : DataFrame, optional
+        product_id, hours_per_unit (the product master): hours of the
+        shortage actions, and hours_per_unit 0 marks a purchased product.
+        For a product it does not list (or lists without hours), hours per
+        unit come from the plan's production (production_hours /
+        production_qty); a product the plan never produces then gets an
+        ``add_capacity`` without hours.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``EXCEPTION_COLUMNS``, one row per product, month, action and
+        reference, sorted by priority (highest first), then month, product
+        and action; no rows when nothing needs doing. shortage_qty,
+        excess_qty, days_of_cover and revenue_at_risk are the product-month's
+        own, for context.
+    """
+    cells = product_cover(plan, cover_months)
+    resources = _resources(utilization)
+    rows = _Rows()
+
+    short = cells[cells["shortage_qty"] > TOLERANCE].sort_values(
+        ["_month", "revenue_at_risk", "product_id"], ascending=[True, False, True]
+    )
+    left = _expedite(short, open_supply, rows)
+    _capacity(short, left, resources, _hours_per_unit(plan, products), rows)
+    _build_ahead(cells, resources, rows)
+    _cut_plan(cells, excess_cover_days, cover_months, rows)
+    if demand_plan is not None:
+        _review(cells, demand_plan, review_threshold, rows)
+
+    frame = pd.DataFrame(rows.rows, columns=[*EXCEPTION_COLUMNS, "_month"])
+    frame["_order"] = frame["action"].map({a: i for i, a in enumerate(ACTIONS)})
+    frame = frame.sort_values(
+        ["priority", "_month", "product_id", "_order", "reference"],
+        ascending=[False, True, True, True, True],
+        kind="stable",
+    )
+    frame = frame[EXCEPTION_COLUMNS].reset_index(drop=True)
+    return frame.astype(dict.fromkeys(_FLOAT_COLUMNS, "float64"))
+
+
+__all__ = [
+    "ACTIONS",
+    "EXCEPTION_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "exceptions",
+    "product_cover",
+    "sop_summary",
+]
