@@ -11,7 +11,7 @@ MONTH ?=
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: install demo run test lint ui validate-defs dbt-docs bench clean
+.PHONY: install browser demo run test lint ui validate-defs dbt-docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,7 +30,13 @@ run: install
 		$(VENV)/bin/sop demo --scale $(SCALE) --seed $(SEED); fi
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/sop run $(if $(MONTH),--month $(MONTH))
 
-test: install lint
+# The meeting-pack test opens the pack in a headless browser: Debian's chromium.
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser lint
 	$(VENV)/bin/pytest -q
 
 lint: install
