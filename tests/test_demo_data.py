@@ -122,7 +122,7 @@ def test_every_file_and_contract_column_is_written(demo: Demo) -> None:
         header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
         assert set(spec.column_names) <= set(header), spec.name
         assert summary.row_counts[spec.name] > 0, spec.name
-    for name in ("overrides.csv", "scenarios.yml", "comp_plan.yml"):
+    for name in ("overrides.csv", "scenarios.yml", "comp_plan.yml", "action_items.csv"):
         assert (landing / "planning" / name).is_file()
     assert summary.end_month == END_MONTH
 
@@ -340,7 +340,7 @@ def test_planning_inputs_are_plausible(demo: Demo, con: duckdb.DuckDBPyConnectio
         assert kind in ("pct", "units")
     text = (landing / "planning" / "scenarios.yml").read_text(encoding="utf-8")
     scenarios = yaml.safe_load(text)["scenarios"]
-    assert 2 <= len(scenarios) <= 3 and "baseline" not in scenarios
+    assert len(scenarios) == 4 and "baseline" not in scenarios
     families = _values(con, "select family from products")
     resources = _values(con, "select resource_id from capacity")
     for spec in scenarios.values():
@@ -383,7 +383,7 @@ def test_same_seed_same_bytes_other_seed_other_data(demo: Demo, tmp_path: Path) 
     again = generate_demo_landing(tmp_path / "again", scale=SCALE, seed=7, end_month=END_MONTH)
     other = generate_demo_landing(tmp_path / "other", scale=SCALE, seed=8, end_month=END_MONTH)
     files = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
-    assert len(files) == len(LANDING_FILES) + 3
+    assert len(files) == len(LANDING_FILES) + 4
     for rel in files:
         assert (tmp_path / "again" / rel).read_bytes() == (landing / rel).read_bytes(), rel
     assert again.bad_rows == demo[1].bad_rows

@@ -25,8 +25,10 @@ from orchestration.demo.catalog import build_catalog
 from orchestration.demo.org import build_org
 from orchestration.demo.pipeline import build_pipeline
 from orchestration.demo.planning_inputs import (
+    ACTION_ITEMS,
     COMP_PLAN_YAML,
     OVERRIDES,
+    build_action_items,
     build_overrides,
     scenarios_yaml,
 )
@@ -49,7 +51,7 @@ __all__ = ["DemoSummary", "generate_demo_landing"]
 class DemoSummary:
     """What `generate_demo_landing` wrote.
 
-    `row_counts` holds data rows per file name ("orders", ..., "overrides");
+    `row_counts` holds data rows per file name ("orders", ..., "overrides", "action_items");
     `bad_rows` lists the deliberately malformed cells as (file name, row
     number with the first data row as 1, column name).
     """
@@ -137,6 +139,9 @@ def generate_demo_landing(
         scenarios_yaml(stream(seed, "scenarios"), tl, catalog), encoding="utf-8"
     )
     (landing_dir / "planning" / "comp_plan.yml").write_text(COMP_PLAN_YAML, encoding="utf-8")
+    action_items = build_action_items(stream(seed, "action_items"), tl, org, catalog, overrides)
+    write_landing_file(landing_dir, ACTION_ITEMS, action_items, "csv")
+    row_counts["action_items"] = len(action_items["title"])
 
     listed = [
         (name, row + 1, column)
