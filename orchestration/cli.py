@@ -1,6 +1,7 @@
 """The `sop` command: `sop demo` writes demo landing data, `sop validate` checks a landing
-folder without running anything, `sop run` runs a month, `sop import-salesforce` turns a
-Salesforce export into the crm/ landing files."""
+folder without running anything, `sop run` runs a month, `sop scenario` re-plans a what-if
+from the published tables, `sop import-salesforce` turns a Salesforce export into the crm/
+landing files."""
 
 from __future__ import annotations
 
@@ -121,6 +122,25 @@ def _import_salesforce(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _scenario(args: argparse.Namespace) -> int:
+    from models.planning.scenarios import ScenarioError
+    from models.planning.supply_plan import PlanSettings
+    from orchestration.scenario_cli import run_adhoc_scenario
+
+    settings = Settings.from_env()
+    try:
+        outcome = run_adhoc_scenario(
+            settings.published_db_path,
+            args.changes,
+            PlanSettings(holding_rate_per_year=settings.holding_rate),
+        )
+    except (ScenarioError, FileNotFoundError, ValueError) as exc:
+        print(f"Scenario not planned: {exc}", file=sys.stderr)
+        return 2
+    print(outcome.render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `sop` argument parser: one sub-command per user action."""
     parser = argparse.ArgumentParser(prog="sop", description=__doc__)
@@ -165,6 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")
     run.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
     run.set_defaults(handler=_run)
+
+    scenario = commands.add_parser(
+        "scenario",
+        help="re-plan one what-if from the published tables and print the change from baseline",
+        description=(
+            "Applies the changes to the published baseline's inputs, solves the supply plan "
+            "and prints demand, fulfilled, shortage, revenue at risk and fill rate by family "
+            "against baseline. Reads only the published tables; writes nothing."
+        ),
+    )
+    scenario.add_argument(
+        "changes",
+        nargs="+",
+        metavar="CHANGE",
+        help=(
+            "demand:family=F:YYYY-MM..YYYY-MM:1.3 | demand:product=P:YYYY-MM:0.5 | "
+            "capacity:resource=R:YYYY-MM..YYYY-MM:0.6 | launch:product=P,family=F,resource=R,"
+            "hours=0.5,price=100,cost=60,from=YYYY-MM,qty=40"
+        ),
+    )
+    scenario.set_defaults(handler=_scenario)
 
     salesforce = commands.add_parser(
         "import-salesforce", help="convert a Salesforce export into the crm/ landing files"

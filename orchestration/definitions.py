@@ -10,6 +10,7 @@ from orchestration.ingest import build_ingest_defs
 from orchestration.planning import build_planning_defs
 from orchestration.publish import build_publish_defs
 from orchestration.quality import build_quality_defs
+from orchestration.reports import build_reports_defs
 from orchestration.resources import SopResource
 from orchestration.sales_forecast import build_sales_forecast_defs
 from orchestration.schedules import build_schedule_defs
@@ -27,6 +28,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         build_sales_forecast_defs(settings),
         build_planning_defs(settings),
         build_publish_defs(settings),
+        build_reports_defs(settings),
         build_schedule_defs(settings),
         build_sensor_defs(settings),
         dg.Definitions(resources={"sop": SopResource.from_settings(settings)}),

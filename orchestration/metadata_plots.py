@@ -83,3 +83,22 @@ def accuracy_chart(summary: pd.DataFrame, title: str) -> str:
     axis.legend(fontsize="small")
     axis.grid(alpha=0.3)
     return _markdown_image(figure, title)
+
+
+def utilization_chart(utilization: pd.DataFrame, title: str) -> str:
+    """Capacity utilization per resource (rows) and month (columns) as a heatmap, as markdown."""
+    grid = utilization.assign(target_month=pd.to_datetime(utilization["target_month"])).pivot(
+        index="resource_id", columns="target_month", values="utilization"
+    )
+    figure, axis = plt.subplots(figsize=(8, 0.35 * len(grid) + 1.2))
+    image = axis.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn_r", vmin=0, vmax=1)
+    axis.set_yticks(range(len(grid)), [str(r) for r in grid.index], fontsize="small")
+    axis.set_xticks(
+        range(len(grid.columns)),
+        [f"{m:%Y-%m}" for m in grid.columns],
+        rotation=90,
+        fontsize="small",
+    )
+    figure.colorbar(image, ax=axis, label="utilization")
+    axis.set_title(title)
+    return _markdown_image(figure, title)

@@ -25,12 +25,13 @@ from orchestration.definitions import build_definitions
 from orchestration.ingest_loader import LandingFileError, find_landing_file, landing_relation
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.publish import PUBLISH_ASSET_KEY
+from orchestration.reports import MEETING_PACK_KEY
 from orchestration.schedules import MONTHLY_JOB_NAME
 from orchestration.settings import Settings
 
 STEP_END_EVENTS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
 # Stages in the order data flows through them, for the timing line of the summary.
-STAGE_ORDER = ("ingest", "quality", "dbt", "forecasting", "planning", "publish")
+STAGE_ORDER = ("ingest", "quality", "dbt", "forecasting", "planning", "publish", "reports")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class RunReport:
     quarantined: dict[str, int] = field(default_factory=dict)
     quality_docs: Path | None = None
     quality_docs_note: str = ""
+    meeting_pack: Path | None = None
 
     def render(self) -> str:
         """The summary `sop run` prints."""
@@ -87,6 +89,8 @@ class RunReport:
             lines.append(f"Quality report (GX Data Docs): {self.quality_docs.as_uri()}")
         elif self.quality_docs_note:
             lines.append(f"Quality report not built: {self.quality_docs_note}")
+        if self.meeting_pack:
+            lines.append(f"S&OP meeting pack: {self.meeting_pack.as_uri()}")
         if self.log_path:
             lines.append(f"dbt log of this run: {self.log_path} (or run with --verbose)")
         return "\n".join(lines)
@@ -279,7 +283,9 @@ def run_monthly_job(
         )
     except Exception as exc:  # the report must still say how the run went
         report.quality_docs_note = f"{type(exc).__name__}: {exc}"
-    publish = _publish_outcome(result)
+    pack = _materialization_metadata(result, MEETING_PACK_KEY).get("path")
+    report.meeting_pack = Path(str(pack)) if pack else None
+    publish = _materialization_metadata(result, PUBLISH_ASSET_KEY)
     if publish.get("published"):
         report.published_counts = dict(publish["row_counts"])
     elif publish:
@@ -319,10 +325,12 @@ def _quarantined_rows(settings: Settings) -> dict[str, int]:
     return dict(rows)
 
 
-def _publish_outcome(result: dg.ExecuteInProcessResult) -> dict[str, object]:
-    """Metadata of this run's publish materialization, {} if publish did not run."""
+def _materialization_metadata(
+    result: dg.ExecuteInProcessResult, key: dg.AssetKey
+) -> dict[str, object]:
+    """Metadata of this run's materialization of `key` (publish, the pack), {} if it did not run."""
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        if materialization.asset_key == PUBLISH_ASSET_KEY:
+        if materialization.asset_key == key:
             return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
     return {}

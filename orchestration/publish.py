@@ -17,6 +17,12 @@ _SOURCE_ASSETS = {
     "forecasting.fct_forecast_accuracy_summary": ["forecasting", "fct_forecast_accuracy"],
     "forecasting.fct_demand_forecast_family": ["forecasting", "fct_demand_forecast"],
     "forecasting.fct_pipeline_signal_value": ["forecasting", "fct_pipeline_demand_signal"],
+    "planning.fct_demand_plan_overrides": ["planning", "fct_demand_plan"],
+    "planning.override_rejections": ["planning", "fct_demand_plan"],
+    "planning.fct_demand_plan_fva": ["planning", "fct_demand_plan_accuracy"],
+    "planning.dim_scenarios": ["planning", "fct_supply_plan"],
+    "planning.fct_capacity_utilization": ["planning", "fct_supply_plan"],
+    "planning.fct_sop_exceptions": ["planning", "fct_sop_summary"],
 }
 
 

@@ -22,6 +22,8 @@ class SopResource(dg.ConfigurableResource):
     forecast_horizon: int = 18
     forecast_reconciliation: str = "wls_var"
     forecast_jobs: int = 1
+    service_level: float = 0.95
+    holding_rate: float = 0.20
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SopResource:
@@ -33,6 +35,8 @@ class SopResource(dg.ConfigurableResource):
             forecast_horizon=settings.forecast_horizon,
             forecast_reconciliation=settings.forecast_reconciliation,
             forecast_jobs=settings.forecast_jobs,
+            service_level=settings.service_level,
+            holding_rate=settings.holding_rate,
         )
 
     @property
@@ -45,6 +49,8 @@ class SopResource(dg.ConfigurableResource):
             forecast_horizon=self.forecast_horizon,
             forecast_reconciliation=self.forecast_reconciliation,
             forecast_jobs=self.forecast_jobs,
+            service_level=self.service_level,
+            holding_rate=self.holding_rate,
         )
 
     @contextmanager

@@ -28,6 +28,10 @@ class Settings:
     forecast_reconciliation: str = "wls_var"
     # Processes statsforecast uses to fit the candidate models.
     forecast_jobs: int = 1
+    # Chance that a month's demand is met from stock within the lead time (safety stock).
+    service_level: float = 0.95
+    # Yearly cost of holding one unit, as a fraction of its unit cost (supply plan).
+    holding_rate: float = 0.20
 
     @property
     def warehouse_path(self) -> Path:
@@ -43,6 +47,11 @@ class Settings:
     def published_db_path(self) -> Path:
         """The published DuckDB file (schema marts)."""
         return self.published_dir / "sop.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        """The monthly S&OP meeting packs (sop-YYYY-MM.html)."""
+        return self.data_dir / "reports"
 
     @property
     def validations_dir(self) -> Path:
@@ -75,7 +84,24 @@ class Settings:
         jobs = int(env.get("SOP_FORECAST_JOBS", str(min(2, os.cpu_count() or 1))))
         if jobs < 1:
             raise ValueError(f"SOP_FORECAST_JOBS must be at least 1, got {jobs}")
-        return cls(data_dir, landing_dir, first_month, horizon, reconciliation, jobs)
+        service_level = float(env.get("SOP_SERVICE_LEVEL", "0.95"))
+        if not 0.5 < service_level < 1:
+            raise ValueError(
+                f"SOP_SERVICE_LEVEL must be between 0.5 and 1 (exclusive), got {service_level}"
+            )
+        holding_rate = float(env.get("SOP_HOLDING_RATE", "0.20"))
+        if holding_rate < 0:
+            raise ValueError(f"SOP_HOLDING_RATE must not be negative, got {holding_rate}")
+        return cls(
+            data_dir,
+            landing_dir,
+            first_month,
+            horizon,
+            reconciliation,
+            jobs,
+            service_level,
+            holding_rate,
+        )
 
 
 def parse_month(text: str) -> date:

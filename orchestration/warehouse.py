@@ -60,17 +60,32 @@ def replace_rows(
     frame: pd.DataFrame,
     where: str,
     params: list[object],
+    date_columns: tuple[str, ...] = (),
 ) -> None:
     """Replace the rows of `table` matching `where` with `frame`, creating the table if needed.
 
     Tables that keep history across runs (forecast snapshots, check results)
     are written this way, so re-running a month replaces that month only.
+    `date_columns` name the DATE columns of a table whose first frame may be
+    empty, where DuckDB could not tell their type from the values.
     """
     schema = table.split(".")[0]
     con.register("_incoming", frame)
     try:
         con.execute(f"create schema if not exists {schema}")
-        con.execute(f"create table if not exists {table} as select * from _incoming limit 0")
+        # DuckDB reads an empty object column as INTEGER; a month with no rows
+        # (no overrides yet) must still create its text columns as VARCHAR.
+        texts = [
+            c
+            for c in frame.columns
+            if frame[c].dtype == object and frame[c].isna().all() and c not in date_columns
+        ]
+        casts = ", ".join(
+            [f'cast("{c}" as date) as "{c}"' for c in date_columns]
+            + [f'cast("{c}" as varchar) as "{c}"' for c in texts]
+        )
+        select = f"* replace ({casts})" if casts else "*"
+        con.execute(f"create table if not exists {table} as select {select} from _incoming limit 0")
         _add_new_columns(con, table)
         con.execute("begin transaction")
         try:

@@ -64,6 +64,7 @@ STAGE_RANK = {
     "forecasting": 4,
     "planning": 5,
     "publish": 6,
+    "reports": 7,
 }
 
 
@@ -84,6 +85,11 @@ def test_graph_has_every_stage_group_and_flows_one_way(tmp_path: Path) -> None:
         "marts/fct_demand_history",
     ]
     assert "planning/fct_demand_plan" in assets["publish/published_marts"]["deps"]
+    assert {"planning/fct_supply_plan", "planning/fct_sop_summary"} <= set(
+        assets["publish/published_marts"]["deps"]
+    )
+    assert assets["reports/sop_meeting_pack"]["deps"] == ["publish/published_marts"]
+    assert "planning/fct_supply_plan:gx_planning_fct_supply_plan" in snapshot["checks"]
     assert "raw/orders:gx_raw_orders" in snapshot["checks"]
     assert snapshot["schedules"] == ["monthly_sop"]
 

@@ -8,8 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from models.planning.scenarios import parse_scenarios
+from models.planning.supply_plan import plan_supply
 from orchestration import cli
 from orchestration.demo import generate_demo_landing
+from orchestration.plan_inputs import SCENARIOS_FILE as SCENARIOS
+from orchestration.plan_inputs import published_plan_inputs
+from orchestration.planning import OVERRIDES_FILE as OVERRIDES
 from orchestration.publisher import PUBLISHED_TABLES
 
 
@@ -46,7 +51,14 @@ def test_run_succeeds_for_the_last_complete_month_of_the_data(demo_run, capsys) 
 
 
 # A single run has no earlier forecast whose target month has actuals yet.
-EMPTY_AFTER_ONE_RUN = {"fct_forecast_accuracy", "fct_forecast_accuracy_summary"}
+EMPTY_AFTER_ONE_RUN = {
+    "fct_forecast_accuracy",
+    "fct_forecast_accuracy_summary",
+    "fct_demand_plan_accuracy",
+    "fct_demand_plan_fva",
+    # The demo's overrides are all valid.
+    "dq_override_rejections",
+}
 
 
 def test_every_published_table_is_present_and_non_empty(demo_run) -> None:
@@ -97,3 +109,124 @@ def _folder(name: str) -> str:
     from orchestration.landing_contract import LANDING_BY_NAME
 
     return LANDING_BY_NAME[name].folder
+
+
+def test_every_scenario_is_planned_next_to_baseline(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    names = {s.name for s in parse_scenarios((data_dir / SCENARIOS).read_text())}
+    assert len(names) >= 3
+    for table in ("fct_supply_plan", "fct_capacity_utilization", "fct_sop_summary"):
+        planned = {r[0] for r in _query(data_dir, f"select distinct scenario from marts.{table}")}
+        assert planned == names | {"baseline"}, table
+    # A scenario that takes hours away cannot serve more than baseline.
+    fulfilled = dict(
+        _query(
+            data_dir,
+            "select scenario, sum(fulfilled_qty) from marts.fct_supply_plan group by scenario",
+        )
+    )
+    breakdown = next(n for n in names if n.endswith("_breakdown"))
+    assert fulfilled[breakdown] <= fulfilled["baseline"] + 1e-6
+
+
+def test_the_planning_checks_ran_and_passed(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    outcomes = dict(
+        _query(
+            data_dir,
+            "select check_name, passed from marts.dq_check_results "
+            "where check_name like 'gx_planning_%'",
+        )
+    )
+    assert outcomes == {
+        "gx_planning_fct_demand_plan": True,
+        "gx_planning_override_rejections": True,
+        "gx_planning_fct_supply_plan": True,
+        "gx_planning_fct_capacity_utilization": True,
+        "gx_planning_fct_sop_summary": True,
+    }
+
+
+def test_opening_stock_is_the_latest_snapshot_per_location_at_the_as_of_date(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    inventory = data_dir / "landing" / "supply" / "inventory.csv"
+    expected = dict(
+        duckdb.sql(
+            f"select product_id, sum(on_hand_qty) from (select *, row_number() over ("
+            f"partition by product_id, location order by snapshot_date desc) as k "
+            f"from read_csv('{inventory}', all_varchar = true, header = true) "
+            f"where try_cast(snapshot_date as date) <= date '2026-09-30' "
+            f"and try_cast(on_hand_qty as double) is not null) where k = 1 group by 1"
+        )
+        .select("product_id", "sum(on_hand_qty)")
+        .fetchall()
+    )
+    opening = _query(
+        data_dir,
+        "select product_id, opening_qty from marts.fct_supply_plan "
+        "where scenario = 'baseline' and target_month = date '2026-10-01'",
+    )
+    assert len(opening) > 10
+    for product, qty in opening:
+        assert qty == pytest.approx(float(expected.get(product, 0.0))), product
+
+
+def test_the_overrides_are_applied_with_their_author(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    lines = _query(
+        data_dir,
+        "select count(distinct line), count(distinct submitted_by) "
+        "from marts.fct_demand_plan_overrides",
+    )[0]
+    overrides = duckdb.sql(
+        f"select count(*) from read_csv('{data_dir / 'landing' / OVERRIDES}', header = true)"
+    ).fetchone()[0]
+    assert lines[0] == overrides and lines[1] >= 2
+    (gap,) = _query(
+        data_dir,
+        "select max(abs(p.override_qty - coalesce(o.qty, 0))) from marts.fct_demand_plan as p "
+        "left join (select product_id, target_month, sum(override_qty) as qty "
+        "from marts.fct_demand_plan_overrides group by all) as o using (product_id, target_month)",
+    )[0]
+    assert gap < 1e-9
+
+
+def test_the_meeting_pack_is_written_with_its_charts(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    html = (data_dir / "reports" / "sop-2026-09.html").read_text()
+    assert html.count('<figure class="chart"') >= 7
+    assert "<svg" in html and "http://" not in html.replace('xmlns="http://', "")
+
+
+def test_sop_scenario_replans_from_the_published_tables(demo_run, capsys) -> None:
+    _, data_dir, _ = demo_run
+    published = data_dir / "published" / "sop.duckdb"
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        inputs = published_plan_inputs(con)
+        baseline = con.execute(
+            "select product_id, target_month, production_qty, shortage_qty, closing_qty "
+            "from marts.fct_supply_plan where scenario = 'baseline' "
+            "order by product_id, target_month"
+        ).df()
+    finally:
+        con.close()
+    # The published inputs give back the published baseline.
+    replanned = plan_supply(inputs).plan.sort_values(["product_id", "target_month"])
+    for column in ("production_qty", "shortage_qty", "closing_qty"):
+        assert replanned[column].to_numpy() == pytest.approx(
+            baseline[column].to_numpy(), abs=1e-6
+        ), column
+
+    resource = str(inputs.capacity["resource_id"].iloc[0])
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOP_DATA_DIR", str(data_dir))
+    try:
+        capsys.readouterr()
+        code = cli.main(["scenario", f"capacity:resource={resource}:2026-10..2027-03:0"])
+    finally:
+        mp.undo()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Scenario 'adhoc' vs baseline, published run 2026-09" in out
+    assert "shortage" in out

@@ -130,7 +130,7 @@ def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
     graph = build_definitions(make_settings(published.parent.parent)).resolve_asset_graph()
     assert len(results) == len(graph.asset_check_keys) == report.checks_passed
     gx_checks = {f"gx_{path.stem}" for path in SUITES_DIR.glob("*.json")}
-    assert len(gx_checks) == 35
+    assert len(gx_checks) == 39
     assert gx_checks <= set(results["check_name"])
     # ... and each is in the run's GX Data Docs, linked from the run summary.
     index = report.settings.quality_docs_dir / "index.html"
@@ -138,7 +138,44 @@ def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
     assert all(name in index.read_text() for name in gx_checks)
     assert set(results["severity"]) <= {"error", "warn"}
     assert _published(published, "select count(*) as n from marts.dq_quarantine")["n"][0] == 0
-    assert set(report.stage_seconds) >= {"ingest", "forecasting", "planning", "publish"}
+    assert set(report.stage_seconds) >= {"ingest", "forecasting", "planning", "publish", "reports"}
+
+
+def test_supply_plan_starts_from_the_landing_stock_supply_and_capacity(tiny_run) -> None:
+    report, published = tiny_run
+    plan = _published(
+        published,
+        "select * from marts.fct_supply_plan where scenario = 'baseline' "
+        "order by product_id, target_month",
+    )
+    # No planning/scenarios.yml in this landing: baseline only, P1 and P2 for 18 months.
+    assert set(plan["scenario"]) == {"baseline"} and len(plan) == 2 * 18
+    first = plan[plan["target_month"].map(lambda d: pd.Timestamp(d).date()) == date(2025, 7, 1)]
+    assert first.set_index("product_id")["opening_qty"].to_dict() == {"P1": 12.0, "P2": 4.0}
+    receipts = plan[plan["receipts_qty"] > 0]
+    assert receipts[["product_id", "receipts_qty"]].values.tolist() == [["P1", 20.0]]
+    assert pd.Timestamp(receipts["target_month"].iloc[0]).date() == date(2025, 7, 1)
+    demand = _published(
+        published,
+        "select product_id, target_month, consensus_qty from marts.fct_demand_plan",
+    )
+    merged = plan.merge(demand, on=["product_id", "target_month"])
+    assert (merged["demand_qty"] == merged["consensus_qty"]).all()
+    utilization = _published(
+        published,
+        "select target_month, available_hours from marts.fct_capacity_utilization "
+        "order by target_month",
+    )
+    # RES1 has hours in July and August only; later months have none to plan with.
+    hours = utilization["available_hours"].tolist()
+    assert hours[:2] == [100.0, 100.0] and set(hours[2:]) == {0.0}
+    produced = plan.groupby(plan["target_month"].map(lambda d: pd.Timestamp(d).month))[
+        "production_qty"
+    ].sum()
+    assert (produced.drop([7, 8], errors="ignore") == 0).all()
+    pack = report.meeting_pack
+    assert pack == published.parent.parent / "reports" / "sop-2025-06.html"
+    assert pack.exists() and "Demand vs supply by family" in pack.read_text()
 
 
 def test_an_older_month_run_afterwards_does_not_replace_the_published_tables(tiny_run) -> None:

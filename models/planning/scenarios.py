@@ -829,8 +829,11 @@ def compare_to_baseline(baseline_plan: pd.DataFrame, scenario_plan: pd.DataFrame
 def _display(metric: str, value: float, delta: bool) -> str:
     if math.isnan(value):
         return "-"
+    # Rounded before formatting, + 0.0: a change that rounds to nothing shows as +0, not -0.
     if metric == "fill_rate":
-        return f"{value * 100:+.1f} pts" if delta else f"{value:.1%}"
+        points = round(value * 100, 1) + 0.0
+        return f"{points:+.1f} pts" if delta else f"{points:.1f}%"
+    value = round(value) + 0.0
     return f"{value:+,.0f}" if delta else f"{value:,.0f}"
 
 

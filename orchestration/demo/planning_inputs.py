@@ -347,12 +347,13 @@ scenarios:
         multiplier: 1.3
   {_slug(res)}_breakdown:
     description: >-
-      An unplanned overhaul takes 40% of {res}'s hours for two months.
+      An unplanned overhaul takes 80% of {res}'s hours for four months; what
+      is short, and what is the revenue at risk?
     capacity:
       - resource_id: {res}
         from_month: {_ym(m(nxt + 4))}
-        to_month: {_ym(m(nxt + 5))}
-        multiplier: 0.6
+        to_month: {_ym(m(nxt + 7))}
+        multiplier: 0.2
   growth_with_second_shift:
     description: >-
       Demand of {" and ".join(other)} grows 10% from {m(nxt + 4):%B %Y}; a second
@@ -471,7 +472,7 @@ def build_action_items(
             PLANNERS[1],
             _day(tl, 24),
             "open",
-            f"See scenario {_slug(res)}_breakdown: 40% of the hours lost for two months.",
+            f"See scenario {_slug(res)}_breakdown: 80% of the hours lost for four months.",
         ),
         (
             f"Confirm launch date and ramp-up of {launch.product_id} ({launch.family})",

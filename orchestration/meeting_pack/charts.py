@@ -152,7 +152,12 @@ def scenario_risk_chart(totals: pd.DataFrame) -> Figure:
     names = [str(name) for name in totals["scenario"]]
     colors = [RISK_COLOR if name == "baseline" else "#ef9a9a" for name in names]
     y = np.arange(len(names))
-    axis.barh(y, totals["revenue_at_risk"].fillna(0.0), color=colors)
+    risk = totals["revenue_at_risk"].fillna(0.0).clip(lower=0.0)
+    axis.barh(y, risk, color=colors)
+    if not (risk > 0).any():
+        # All zero: a plain 0..1 axis reads as "nothing at risk", not as "-0, -0, 0".
+        axis.set_xlim(0, 1)
+        axis.set_xticks([0])
     axis.set_yticks(y, names)
     axis.invert_yaxis()
     axis.xaxis.set_major_formatter(_THOUSANDS)
