@@ -54,7 +54,8 @@ def load_plan_inputs(
     forecast covers every product sold; end-of-life products are in it with
     zero demand, so their stock still shows). Opening stock is, per SPEC.md,
     the sum over locations of each location's latest snapshot on or before
-    the as-of date; snapshots after it are not known yet in that run.
+    the as-of date; snapshots after it are not known yet in that run. A
+    negative sum is planned as 0 (the warn check on inventory reports it).
     """
     months = plan_months(run_month, horizon)
     demand_plan = con.execute(
@@ -76,6 +77,9 @@ def load_plan_inputs(
         "group by product_id",
         [_as_of(run_month)],
     ).df()
+    # A negative stock count (flagged by the raw_inventory_warnings check) cannot
+    # fulfil anything: the plan starts that product from 0 rather than stopping.
+    opening["opening_qty"] = opening["opening_qty"].clip(lower=0.0)
     capacity = con.execute(
         "select resource_id, month as target_month, available_hours "
         "from staging.stg_supply__capacity where month between ? and ?",
