@@ -58,6 +58,7 @@ without keeping fitted models, which keeps memory flat at 10,000 series.
 from __future__ import annotations
 
 import multiprocessing
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -142,7 +143,18 @@ class PanelStatsForecast(StatsForecast):
     def _get_pool(self):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["statsforecast.core", "statsforecast.models"])
-        return context.Pool, {}
+        return context.Pool, {"initializer": _quiet_worker}
+
+
+def _quiet_worker() -> None:
+    """Silence statsforecast's numerics, here and in workers (they do not inherit filters).
+
+    ETS on a series barely longer than its parameters divides by zero when it
+    estimates its variance; the candidate then loses the backtest or falls
+    back, which is handled, but each worker printed the warning to the run's
+    terminal.
+    """
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="statsforecast")
 
 
 # --------------------------------------------------------------------------- #
@@ -213,9 +225,11 @@ def _backtest_predictions(
         forecaster = PanelStatsForecast(
             models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback()
         )
-        cv = forecaster.cross_validation(
-            h=horizon, df=frame, n_windows=windows, step_size=1, refit=not rolls
-        )
+        with warnings.catch_warnings():
+            _quiet_worker()
+            cv = forecaster.cross_validation(
+                h=horizon, df=frame, n_windows=windows, step_size=1, refit=not rolls
+            )
         parts.append(cv.set_index(["unique_id", "ds", "cutoff"]))
     joined = parts[0]
     for part in parts[1:]:
@@ -376,7 +390,9 @@ def forecast_chosen(
         )
         frame = long_frame(values, columns)
         level = levels if candidate.native_intervals and levels else None
-        result = forecaster.forecast(h=horizon, df=frame, level=level)
+        with warnings.catch_warnings():
+            _quiet_worker()
+            result = forecaster.forecast(h=horizon, df=frame, level=level)
         predictions[name] = result.set_index("unique_id")
 
     step_z = np.sqrt(np.arange(1, horizon + 1) / ((backtest_horizon + 1) / 2))[:, np.newaxis]
