@@ -36,16 +36,35 @@ PLAN_ACCURACY_SUMMARY_TABLE = "planning.fct_demand_plan_fva"
 PLAN_ACCURACY_KEY = dg.AssetKey(["planning", "fct_demand_plan_accuracy"])
 OVERRIDES_FILE = Path("planning") / "overrides.csv"
 
-_REJECTION_COLUMNS = ["run_month", "source_file", "line", "column_name", "value", "reason"]
+_REJECTION_COLUMNS = [
+    "run_month",
+    "source_file",
+    "line",
+    "column_name",
+    "value",
+    "kind",
+    "reason",
+]
 
 
 def rejection_rows(month: date, rejections: list[OverrideRejection]) -> pd.DataFrame:
-    """The rejected override lines of a run as rows of `planning.override_rejections`."""
+    """The refused override lines of a run as rows of `planning.override_rejections`.
+
+    `kind` is `expired` for a line whose month the run no longer plans (kept
+    for the record, not a problem) and `rejected` for a line that is wrong.
+    """
     frame = pd.DataFrame(
-        [(month, r.source, r.line, r.column, r.value, r.message) for r in rejections],
+        [
+            (month, r.source, r.line, r.column, r.value, _kind(r), r.message)
+            for r in rejections
+        ],
         columns=_REJECTION_COLUMNS,
     )
     return frame.astype({"line": "int64"}).assign(run_month=pd.to_datetime(frame["run_month"]))
+
+
+def _kind(rejection: OverrideRejection) -> str:
+    return "expired" if rejection.expired else "rejected"
 
 
 def read_overrides(
@@ -119,7 +138,8 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
                 date_columns=("run_month",),
             )
         for rejection in rejected:
-            context.log.warning(rejection.message)
+            (context.log.info if rejection.expired else context.log.warning)(rejection.message)
+        expired = {r.line for r in rejected if r.expired}
         by_author = (
             applied.groupby("submitted_by")["line"].nunique().to_dict() if len(applied) else {}
         )
@@ -131,7 +151,8 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
                 "override_qty": float(plan["override_qty"].sum()),
                 "consensus_qty": float(plan["consensus_qty"].sum()),
                 "override_lines_applied": int(applied["line"].nunique()) if len(applied) else 0,
-                "override_lines_rejected": len({r.line for r in rejected}),
+                "override_lines_rejected": len({r.line for r in rejected} - expired),
+                "override_lines_expired": len(expired),
                 "overrides_by_author": dg.MetadataValue.json(
                     {str(k): int(v) for k, v in by_author.items()}
                 ),

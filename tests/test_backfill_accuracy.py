@@ -17,6 +17,12 @@ def backfilled(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("backfill")
     landing = copy_landing(TINY_LANDING, data_dir / "landing")
+    (landing / "planning").mkdir(exist_ok=True)
+    (landing / "planning" / "overrides.csv").write_text(
+        "product_id,family,month,adjustment_type,value,reason,submitted_by\n"
+        "P1,,2025-06-01,units,-4,Customer delayed its order,Dana Whitfield\n"
+        ",Valves,2025-06-01,pct,50,Promotion,Sven Adler\n"
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOP_DATA_DIR", str(data_dir))
         patch.setenv("SOP_LANDING_DIR", str(landing))
@@ -94,3 +100,36 @@ def test_the_summary_gives_wape_bias_and_fva_by_level_and_lag(backfilled) -> Non
     assert portfolio[6:] == pytest.approx((16 / 9, 16 / 9, 0.0, -4 / 9))
     valves = rows[1]
     assert all(value is None or math.isnan(value) for value in valves[6:])
+
+
+def test_the_overrides_value_added_is_scored_when_actuals_arrive(backfilled) -> None:
+    _, published = backfilled
+    points = _query(
+        published,
+        "select product_id, lag, statistical_qty, consensus_qty, naive_qty, actual_qty "
+        "from marts.fct_demand_plan_accuracy order by product_id",
+    )
+    # May's plan of June: P1 22/3 - 4 units = 10/3; Valves +50% on its only product P2: 1.5.
+    assert _rounded(points) == _rounded(
+        [("P1", 1, 22 / 3, 10 / 3, 7.0, 3.0), ("P2", 1, 1.0, 1.5, 0.0, 0.0)]
+    )
+    (portfolio,) = _query(
+        published,
+        "select wape_statistical, wape_consensus, wape_naive, fva_consensus_vs_statistical, "
+        "fva_consensus_vs_naive from marts.fct_demand_plan_fva where level = 'portfolio'",
+    )
+    # Statistical (13/3 + 1) / 3 = 16/9; consensus |10/3 - 3| = 1/3 and |1.5 - 0| = 3/2,
+    # so (1/3 + 3/2) / 3 = 11/18; naive (4 + 0) / 3 = 4/3.
+    # FVA vs statistical 16/9 - 11/18 = 7/6; vs naive 4/3 - 11/18 = 13/18.
+    assert portfolio == pytest.approx((16 / 9, 11 / 18, 4 / 3, 7 / 6, 13 / 18))
+
+
+def test_last_months_overrides_expire_without_failing_the_run(backfilled) -> None:
+    code, published = backfilled
+    assert code == 0  # the June run does not plan June: both lines expired, no warning
+    rows = _query(
+        published,
+        "select strftime(run_month, '%Y-%m'), line, kind from marts.dq_override_rejections "
+        "order by 1, 2",
+    )
+    assert rows == [("2025-06", 2, "expired"), ("2025-06", 3, "expired")]

@@ -246,10 +246,13 @@ def test_validate_against_plan_keeps_known_ids_inside_the_horizon():
         f"{SOURCE} line 4, column product_id: 'P9' is not a product of supply/products",
         f"{SOURCE} line 5, column family: 'Fans' is not a family of supply/products",
         f"{SOURCE} line 6, column month: '2025-10-01' {horizon}",
-        f"{SOURCE} line 7, column month: '2025-06-01' {horizon}",
+        f"{SOURCE} line 7, column month: '2025-06-01' {horizon}: the override has expired "
+        "and is not applied",
         f"{SOURCE} line 8, column product_id: 'P9' is not a product of supply/products",
         f"{SOURCE} line 8, column month: '2026-01-01' {horizon}",
     ]
+    # A past month is history, not a mistake: only line 7 is expired.
+    assert [r.line for r in rejections if r.expired] == [7]
 
 
 def test_validate_against_plan_reads_frames_back_from_storage():

@@ -78,6 +78,10 @@ class OverrideRejection:
         Why it is refused, phrased to follow the quoted value.
     source : str
         The file, as the planner knows it.
+    expired : bool
+        The row is for a month the run no longer plans (at or before the run
+        month). Not an error: overrides.csv keeps its history, so last
+        month's adjustments expire rather than fail every later run.
     """
 
     line: int
@@ -85,6 +89,7 @@ class OverrideRejection:
     value: str
     reason: str
     source: str = SOURCE
+    expired: bool = False
 
     @property
     def message(self) -> str:
@@ -341,17 +346,19 @@ def validate_against_plan(
             problems.append(("product_id", row.product_id, "is not a product of supply/products"))
         if _filled(row.family) and row.family not in known_families:
             problems.append(("family", row.family, "is not a family of supply/products"))
+        expired = month < first
         if not first <= month <= last:
             problems.append(
                 (
                     "month",
                     month.isoformat(),
                     f"is outside the plan horizon {first.isoformat()} to {last.isoformat()} "
-                    f"(the {horizon} months after run month {run_month:%Y-%m})",
+                    f"(the {horizon} months after run month {run_month:%Y-%m})"
+                    + (": the override has expired and is not applied" if expired else ""),
                 )
             )
         rejections.extend(
-            OverrideRejection(int(row.line), column, value, reason, source)
+            OverrideRejection(int(row.line), column, value, reason, source, expired=expired)
             for column, value, reason in problems
         )
         keep.append(not problems)
