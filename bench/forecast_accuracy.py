@@ -15,7 +15,7 @@ Two measurements, printed as tables:
 Run (after ``make run`` has built the warehouse)::
 
     python -m bench.forecast_accuracy --warehouse data/warehouse.duckdb \\
-        --runs 2026-03 2026-04 2026-05 2026-06
+        --runs 2026-05 2026-06 2026-07 2026-08
 
 This is a measurement, not a test: it takes minutes.
 """
@@ -129,7 +129,7 @@ def public_series(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", default="data/warehouse.duckdb")
-    parser.add_argument("--runs", nargs="+", default=["2026-03", "2026-04", "2026-05", "2026-06"])
+    parser.add_argument("--runs", nargs="+", default=["2026-05", "2026-06", "2026-07", "2026-08"])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--skip-demo", action="store_true")
