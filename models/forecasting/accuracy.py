@@ -58,7 +58,7 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def _month_index(months: pd.Series) -> np.ndarray:
+def month_index(months: pd.Series) -> np.ndarray:
     """Months since year 0, for month arithmetic on first-of-month dates."""
     stamps = pd.to_datetime(months)
     return (stamps.dt.year * 12 + stamps.dt.month).to_numpy()
@@ -116,7 +116,7 @@ def forecast_accuracy(
     )
     scored = rows.merge(actual, on=["product_id", "target_month"], how="left")
     scored["actual_qty"] = scored["actual_qty"].fillna(0.0)
-    scored["lag"] = _month_index(scored["target_month"]) - _month_index(scored["run_month"])
+    scored["lag"] = month_index(scored["target_month"]) - month_index(scored["run_month"])
     scored["error"] = scored["forecast_qty"] - scored["actual_qty"]
     scored["abs_error"] = scored["error"].abs()
     scored["naive_abs_error"] = (scored["naive_qty"] - scored["actual_qty"]).abs()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.forecasting.accuracy import PORTFOLIO, _month_index
+from models.forecasting.accuracy import PORTFOLIO, month_index
 
 POINT_COLUMNS = [
     "product_id",
@@ -104,7 +104,7 @@ def score_plans(
     )
     scored = rows.merge(actual, on=["product_id", "target_month"], how="left")
     scored["actual_qty"] = scored["actual_qty"].fillna(0.0)
-    scored["lag"] = _month_index(scored["target_month"]) - _month_index(scored["run_month"])
+    scored["lag"] = month_index(scored["target_month"]) - month_index(scored["run_month"])
     for method in _METHODS:
         scored[f"{method}_abs_error"] = (scored[f"{method}_qty"] - scored["actual_qty"]).abs()
     if families is not None:
