@@ -54,10 +54,7 @@ def rejection_rows(month: date, rejections: list[OverrideRejection]) -> pd.DataF
     for the record, not a problem) and `rejected` for a line that is wrong.
     """
     frame = pd.DataFrame(
-        [
-            (month, r.source, r.line, r.column, r.value, _kind(r), r.message)
-            for r in rejections
-        ],
+        [(month, r.source, r.line, r.column, r.value, _kind(r), r.message) for r in rejections],
         columns=_REJECTION_COLUMNS,
     )
     return frame.astype({"line": "int64"}).assign(run_month=pd.to_datetime(frame["run_month"]))

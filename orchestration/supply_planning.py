@@ -9,7 +9,7 @@ product-level exceptions a planner acts on.
 import dagster as dg
 import pandas as pd
 
-from models.planning.gaps import exceptions, sop_summary
+from models.planning.gaps import exceptions, plan_bias, sop_summary
 from models.planning.scenarios import (
     BASELINE,
     ScenarioError,
@@ -130,14 +130,14 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
         settings,
         key=SUMMARY_KEY,
         group_name="planning",
-        deps=[SUPPLY_PLAN_KEY],
+        deps=[SUPPLY_PLAN_KEY, dg.AssetKey(["planning", "fct_demand_plan_accuracy"])],
         kinds={"python", "duckdb"},
         description=(
             "S&OP gaps per scenario, family and month (demand vs supply, shortage, excess, "
             "days of cover, revenue at risk, the recommended action) and, in "
             "fct_sop_exceptions, one row per product, month and action (expedite open supply, "
-            "move or add capacity, build ahead, cut the plan, review an override) with the "
-            "numbers that justify it."
+            "move or add capacity, build ahead, raise or cut the plan, review an override) "
+            "with the numbers that justify it."
         ),
     )
     def fct_sop_summary(
@@ -158,6 +158,10 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
                 [month],
             ).df()
             products = con.execute("select * from marts.dim_products").df()
+            # How the consensus plans of the last months did at lag 1: raise_plan's evidence.
+            bias = plan_bias(
+                con.execute("select * from planning.fct_demand_plan_accuracy").df(), month
+            )
         summaries, actions = [], []
         for scenario, rows in plan.groupby("scenario", sort=False):
             found = exceptions(
@@ -166,6 +170,7 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
                 open_supply,
                 demand_plan,
                 products=products,
+                plan_bias=bias,
             )
             actions.append(found.assign(scenario=scenario))
             summaries.append(

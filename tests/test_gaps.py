@@ -19,6 +19,7 @@ from models.planning.gaps import (
     EXCEPTION_COLUMNS,
     SUMMARY_COLUMNS,
     exceptions,
+    plan_bias,
     product_cover,
     sop_summary,
 )
@@ -381,6 +382,65 @@ def test_review_flags_overrides_beyond_the_threshold() -> None:
         "Consensus 40 vs statistical 0: confirm the override",
     ]
     assert exceptions(plan, utilization, NO_SUPPLY, demand_plan=demand_plan.iloc[:0]).empty
+
+
+def test_raise_plan_when_demand_keeps_running_above_the_plan() -> None:
+    months = [APR, MAY, JUN, JUL]
+    plan = _plan(
+        _product("P1", months, [100, 100, 100, 100], opening=400, price=10),
+        _product("P2", months, [10, 10, 10, 10], opening=40, price=10),
+        _product("P3", months, [10, 10, 10, 10], opening=40, price=10),
+    )
+    utilization = _utilization("R1", months, [100] * 4, [0] * 4)
+    # Past plans at lag 1: P1 planned 8 where 10.667 came (bias -0.25), six months;
+    # P2 -10% is within the 20% threshold; P3 has only two scored months.
+    bias = pd.DataFrame(
+        {
+            "product_id": ["P1", "P2", "P3"],
+            "bias": [-0.25, -0.10, -0.5],
+            "points": [6, 6, 2],
+            "actual_qty": [800.0, 60.0, 20.0],
+        }
+    )
+    result = exceptions(plan, utilization, NO_SUPPLY, plan_bias=bias)
+    # April's next three months ask 300; at actual / plan = 1 / 0.75 that is 400: +100.
+    assert _actions(result) == [("P1", APR, "raise_plan", 100.0, None, 1000.0)]
+    assert result["detail"].tolist() == [
+        "Raise the plan: demand ran 33% above the plan over the last 6 months (lag 1); "
+        "at that rate the next 3 months need 100 more units"
+    ]
+
+
+def test_plan_bias_sums_before_dividing_over_recent_lag_one_months() -> None:
+    accuracy = pd.DataFrame(
+        {
+            "product_id": ["P1", "P1", "P1", "P1", "P2"],
+            "target_month": pd.to_datetime([SEP, OCT, OCT, date(2025, 12, 1), OCT]),
+            "lag": [1, 1, 2, 1, 1],
+            "consensus_qty": [10.0, 30.0, 99.0, 50.0, 5.0],
+            "actual_qty": [20.0, 20.0, 1.0, 0.0, 0.0],
+        }
+    )
+    # Up to October, six months back (May-Oct): P1 lag 1 in Sep and Oct only; lag 2 and the
+    # December row are out. (10 + 30 - 40) / 40 = 0. P2 has no actuals: bias undefined.
+    result = plan_bias(accuracy, OCT)
+    assert result.to_dict("records")[0] == {
+        "product_id": "P1",
+        "bias": 0.0,
+        "points": 2,
+        "actual_qty": 40.0,
+    }
+    assert math.isnan(result["bias"].iloc[1])
+
+
+def test_the_module_examples_run() -> None:
+    import doctest
+
+    from models.planning import gaps, scenarios
+
+    for module in (gaps, scenarios):
+        outcome = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert outcome.attempted > 0 and outcome.failed == 0, module.__name__
 
 
 def test_no_exception_is_an_empty_frame_with_the_columns() -> None:

@@ -67,12 +67,18 @@ a month, to the most revenue at risk).
     With a demand plan: the consensus differs from the statistical forecast
     by more than ``review_threshold`` of the statistical forecast (any
     consensus above a statistical forecast of 0). quantity = consensus -
-    statistical. There is no ``raise_plan``: whether to sell more is a
-    commercial decision that spare capacity alone does not justify, and a
-    large override is flagged by ``review`` in both directions.
+    statistical. A large override is flagged in both directions.
+``raise_plan``
+    With the plan's recent accuracy (``plan_bias``: the consensus plans of
+    past runs against actuals at lag 1): demand ran above the plan by more
+    than ``raise_threshold`` (bias = sum(plan - actual) / sum(actual) below
+    -raise_threshold, over at least ``min_bias_points`` scored months). One
+    row at the first plan month; quantity = the forward demand of that month
+    scaled to the actuals, ``forward x -bias / (1 + bias)``. A plan that
+    keeps falling short of demand is the plan to change, not the supply.
 
 ``priority`` is the money at stake, in revenue: units covered x unit_price
-for the shortage actions, excess x unit_price for ``cut_plan``,
+for the shortage actions and ``raise_plan``, excess x unit_price for ``cut_plan``,
 |consensus - statistical| x unit_price for ``review``, and 0 for the
 informational ``build_ahead``. Actions are sorted by it, highest first.
 """
@@ -107,6 +113,7 @@ ACTIONS = (
     "move_capacity",
     "add_capacity",
     "order_supply",
+    "raise_plan",
     "cut_plan",
     "review",
     "build_ahead",
@@ -608,6 +615,37 @@ def _review(cells: pd.DataFrame, demand_plan: pd.DataFrame, threshold: float, ro
         )
 
 
+def _raise_plan(
+    cells: pd.DataFrame,
+    plan_bias: pd.DataFrame,
+    threshold: float,
+    min_points: int,
+    cover_months: int,
+    rows: _Rows,
+) -> None:
+    first = cells[cells["_month"] == cells["_month"].min()]
+    biased = plan_bias[
+        (plan_bias["points"] >= min_points)
+        & (plan_bias["actual_qty"] > 0)
+        & (plan_bias["bias"] < -threshold)
+        & (plan_bias["bias"] > -1)  # a plan of 0 cannot be scaled
+    ]
+    for _, cell in first.merge(biased, on="product_id", how="inner").iterrows():
+        units = cell["forward_qty"] * -cell["bias"] / (1 + cell["bias"])
+        if units <= TOLERANCE:
+            continue
+        rows.add(
+            cell,
+            "raise_plan",
+            f"Raise the plan: demand ran {-cell['bias'] / (1 + cell['bias']):.0%} above the "
+            f"plan over the last {int(cell['points'])} months (lag 1); at that rate the next "
+            f"{cover_months} months need {_qty(units)} more units",
+            units,
+            None,
+            units * cell["unit_price"],
+        )
+
+
 def exceptions(
     plan: pd.DataFrame,
     utilization: pd.DataFrame,
@@ -617,6 +655,9 @@ def exceptions(
     excess_cover_days: float = 120,
     cover_months: int = 3,
     products: pd.DataFrame | None = None,
+    plan_bias: pd.DataFrame | None = None,
+    raise_threshold: float = 0.2,
+    min_bias_points: int = 3,
 ) -> pd.DataFrame:
     """The actions a supply plan calls for, most valuable first (see the module docstring).
 
@@ -647,6 +688,13 @@ def exceptions(
         unit come from the plan's production (production_hours /
         production_qty); a product the plan never produces then gets an
         ``add_capacity`` without hours.
+    plan_bias : DataFrame, optional
+        product_id, bias, points, actual_qty: the consensus plan's bias at
+        lag 1 over recent months (:func:`plan_bias`); enables ``raise_plan``.
+    raise_threshold : float
+        How far demand must have run above the plan (as -bias) to raise it.
+    min_bias_points : int
+        Scored months needed before a bias is trusted.
 
     Returns
     -------
@@ -670,6 +718,8 @@ def exceptions(
     _cut_plan(cells, excess_cover_days, cover_months, rows)
     if demand_plan is not None:
         _review(cells, demand_plan, review_threshold, rows)
+    if plan_bias is not None:
+        _raise_plan(cells, plan_bias, raise_threshold, min_bias_points, cover_months, rows)
 
     frame = pd.DataFrame(rows.rows, columns=[*EXCEPTION_COLUMNS, "_month"])
     frame["_order"] = frame["action"].map({a: i for i, a in enumerate(ACTIONS)})
@@ -682,11 +732,49 @@ def exceptions(
     return frame.astype(dict.fromkeys(_FLOAT_COLUMNS, "float64"))
 
 
+def plan_bias(accuracy: pd.DataFrame, run_month: object, months: int = 6) -> pd.DataFrame:
+    """The consensus plan's bias at lag 1 per product, over the `months` months to `run_month`.
+
+    Parameters
+    ----------
+    accuracy : DataFrame
+        Rows of ``fct_demand_plan_accuracy`` (product_id, target_month, lag,
+        consensus_qty, actual_qty).
+
+    Returns
+    -------
+    DataFrame
+        product_id, bias = sum(consensus - actual) / sum(actual) (NaN where
+        actuals sum to 0), points (scored months), actual_qty.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"product_id": ["P1"] * 3, "lag": [1] * 3,
+    ...                      "target_month": ["2025-04-01", "2025-05-01", "2025-06-01"],
+    ...                      "consensus_qty": [8.0, 8.0, 8.0], "actual_qty": [10.0, 10.0, 12.0]})
+    >>> plan_bias(rows, "2025-06-01").round(4).to_dict("records")
+    [{'product_id': 'P1', 'bias': -0.25, 'points': 3, 'actual_qty': 32.0}]
+    """
+    end = pd.Timestamp(run_month).to_period("M").to_timestamp()
+    start = end - pd.DateOffset(months=months - 1)
+    month = _months(accuracy["target_month"])
+    recent = accuracy[(accuracy["lag"] == 1) & (month >= start) & (month <= end)]
+    grouped = recent.assign(error=recent["consensus_qty"] - recent["actual_qty"]).groupby(
+        "product_id", as_index=False
+    )
+    out = grouped.agg(
+        error=("error", "sum"), points=("error", "size"), actual_qty=("actual_qty", "sum")
+    )
+    out["bias"] = out["error"] / out["actual_qty"].where(out["actual_qty"] > 0)
+    return out[["product_id", "bias", "points", "actual_qty"]]
+
+
 __all__ = [
     "ACTIONS",
     "EXCEPTION_COLUMNS",
     "SUMMARY_COLUMNS",
     "exceptions",
+    "plan_bias",
     "product_cover",
     "sop_summary",
 ]
