@@ -20,6 +20,7 @@ from models.planning import (
     score_plans,
     validate_against_plan,
 )
+from models.planning.overrides import REQUIRED_COLUMNS
 from orchestration.forecasting import DEMAND_FORECAST_KEY, DEMAND_FORECAST_TABLE
 from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
@@ -74,7 +75,7 @@ def read_overrides(
     """
     path = landing_dir / OVERRIDES_FILE
     if not path.exists():
-        return parse_overrides("product_id,family,month,adjustment_type,value,reason,submitted_by")
+        return parse_overrides(",".join(REQUIRED_COLUMNS))  # no lines: nothing to apply
     try:
         parsed, rejected = parse_overrides(path.read_text(encoding="utf-8"))
     except OverrideFileError as error:
