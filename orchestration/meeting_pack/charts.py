@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import QuadMesh
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from orchestration.meeting_pack import formatting
 
@@ -160,6 +160,7 @@ def scenario_risk_chart(totals: pd.DataFrame) -> Figure:
         axis.set_xticks([0])
     axis.set_yticks(y, names)
     axis.invert_yaxis()
+    axis.xaxis.set_major_locator(MaxNLocator(nbins=5))
     axis.xaxis.set_major_formatter(_THOUSANDS)
     axis.grid(axis="x", alpha=0.3)
     axis.set_title("Revenue at risk by scenario", fontsize=10, loc="left")

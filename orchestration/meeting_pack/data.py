@@ -191,11 +191,21 @@ def family_balance(source: TableSource, run_month: date) -> pd.DataFrame:
 
 
 def top_exceptions(source: TableSource, run_month: date, limit: int = 15) -> pd.DataFrame:
-    """The baseline exceptions with the highest priority; ties broken by money at stake."""
+    """The baseline exceptions with the highest priority; ties broken by money at stake.
+
+    An action that repeats month after month for one product (excess stock
+    to cut, say) is one row, its highest-priority month, with `months` saying
+    in how many months it appears: fifteen rows of one product would hide
+    every other action.
+    """
     return source.query(
+        "with ranked as (select *, count(*) over (partition by product_id, action, "
+        "coalesce(reference, '')) as months, row_number() over (partition by product_id, "
+        "action, coalesce(reference, '') order by priority desc, target_month) as pick "
+        "from {fct_sop_exceptions} where run_month = ? and scenario = ?) "
         "select priority, target_month, family, product_id, action, detail, quantity, "
-        "shortage_qty, excess_qty, days_of_cover, revenue_at_risk, reference "
-        "from {fct_sop_exceptions} where run_month = ? and scenario = ? "
+        "shortage_qty, excess_qty, days_of_cover, revenue_at_risk, reference, months "
+        "from ranked where pick = 1 "
         "order by priority desc, revenue_at_risk desc nulls last, target_month, product_id "
         "limit ?",
         [run_month, BASELINE, limit],

@@ -122,7 +122,9 @@ def exceptions_section(ctx: PackContext) -> SectionBody:
         return SectionBody(note_html(f"No exceptions in the baseline of {_plan_name(ctx)}."))
     intro = paragraph_html(
         f"The {len(exceptions)} baseline exceptions with the highest priority "
-        "(shortages to expedite, excess to slow down, cover below safety stock)."
+        "(shortages to expedite, excess to slow down, plans to review); an action that "
+        "repeats for a product is shown once, at its highest-priority month, with the "
+        "number of months it appears in."
     )
     return SectionBody(intro + table_html(exceptions, _EXCEPTION_COLUMNS))
 
@@ -137,6 +139,7 @@ _EXCEPTION_COLUMNS = (
     _quantity("Quantity", "quantity"),
     _quantity("Revenue at risk", "revenue_at_risk"),
     text_column("Reference", "reference"),
+    _quantity("Months", "months"),
 )
 
 
