@@ -59,7 +59,9 @@ dbt-docs: install
 		SOP_WAREHOUSE_PATH=$(CURDIR)/$${SOP_DATA_DIR:-data}/warehouse.duckdb \
 		../$(VENV)/bin/dbt docs serve --profiles-dir . --port 8080 --no-browser
 
+# Benchmarks, and the tests marked slow (kept out of `make test`).
 bench: install
+	$(VENV)/bin/pytest -q -m slow
 	$(PY) -m bench.run_scale
 
 clean:

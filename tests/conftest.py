@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -51,3 +52,52 @@ def load_parents(con, name: str, source: Path = TINY_LANDING) -> None:
         if parent != name:
             load_parents(con, parent, source)
             load_landing_file(con, source, LANDING_BY_NAME[parent])
+
+
+@dataclass(frozen=True)
+class TinyBackfill:
+    """What `sop backfill --from 2025-05 --to 2025-06` on the tiny landing left behind."""
+
+    exit_code: int
+    data_dir: Path
+    reports: dict[date, object]  # run month -> RunReport
+
+    @property
+    def published(self) -> Path:
+        return self.data_dir / "published" / "sop.duckdb"
+
+
+@pytest.fixture(scope="session")
+def tiny_backfill(tmp_path_factory: pytest.TempPathFactory) -> TinyBackfill:
+    """The real `sop backfill` of May and June 2025 on the tiny landing, run once per session.
+
+    A run of the whole graph costs about 45 s, so the backfill tests
+    (accuracy by lag) and the tiny-landing tests (the June run's tables) share
+    these two runs. Bottom-up reconciliation keeps the forecasts hand-computable;
+    two overrides of June are applied by May's plan and have expired by June's.
+    The reports are recorded on their way through the CLI (the runs are real).
+    """
+    from orchestration import cli, monthly_run
+
+    data_dir = tmp_path_factory.mktemp("tiny_backfill")
+    landing = copy_landing(TINY_LANDING, data_dir / "landing")
+    (landing / "planning").mkdir(exist_ok=True)
+    (landing / "planning" / "overrides.csv").write_text(
+        "product_id,family,month,adjustment_type,value,reason,submitted_by\n"
+        "P1,,2025-06-01,units,-4,Customer delayed its order,Dana Whitfield\n"
+        ",Valves,2025-06-01,pct,50,Promotion,Sven Adler\n"
+    )
+    reports = {}
+    run = monthly_run.run_monthly_job
+
+    def recorded(settings, month, **kwargs):
+        reports[month] = report = run(settings, month, **kwargs)
+        return report
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOP_DATA_DIR", str(data_dir))
+        patch.setenv("SOP_LANDING_DIR", str(landing))
+        patch.setenv("SOP_FORECAST_RECONCILIATION", "bu")
+        patch.setattr(monthly_run, "run_monthly_job", recorded)
+        code = cli.main(["backfill", "--from", "2025-05", "--to", "2025-06"])
+    return TinyBackfill(code, data_dir, reports)

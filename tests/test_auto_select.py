@@ -32,13 +32,31 @@ def _frame(**series: list[float]) -> pd.DataFrame:
     )
 
 
+_TEST_PARAMS = AutoSelectForecaster.get_test_params()
+
+
 @pytest.mark.filterwarnings("ignore:Forecasters' predict_proba requires skpro")
-def test_passes_sktime_conformance_suite() -> None:
-    # about 90 s: every test of TestAllForecasters on the three parameter sets
-    # (short, regular with the combination, intermittent)
+def test_passes_sktime_conformance_suite_on_the_regular_path() -> None:
+    # Every test of TestAllForecasters (about 40 s) on the parameter set whose
+    # series take the regular path: backtest, the combination, native intervals.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_estimator(AutoSelectForecaster, raise_exceptions=True, verbose=False)
+        check_estimator(
+            AutoSelectForecaster(**_TEST_PARAMS[1]), raise_exceptions=True, verbose=False
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Forecasters' predict_proba requires skpro")
+@pytest.mark.parametrize(
+    "params", [_TEST_PARAMS[0], _TEST_PARAMS[2]], ids=["short", "intermittent"]
+)
+def test_passes_sktime_conformance_suite_on_the_other_paths(params) -> None:
+    # The short-series and intermittent paths, 40 s each: with the benchmarks
+    # (`pytest -m slow`), CI runs the regular path above; their logic has its own tests below.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_estimator(AutoSelectForecaster(**params), raise_exceptions=True, verbose=False)
 
 
 def test_kinds_of_series() -> None:

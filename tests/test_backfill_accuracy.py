@@ -8,28 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import cli
-
 
 @pytest.fixture(scope="module")
-def backfilled(tmp_path_factory):
-    from tests.conftest import TINY_LANDING, copy_landing
-
-    data_dir = tmp_path_factory.mktemp("backfill")
-    landing = copy_landing(TINY_LANDING, data_dir / "landing")
-    (landing / "planning").mkdir(exist_ok=True)
-    (landing / "planning" / "overrides.csv").write_text(
-        "product_id,family,month,adjustment_type,value,reason,submitted_by\n"
-        "P1,,2025-06-01,units,-4,Customer delayed its order,Dana Whitfield\n"
-        ",Valves,2025-06-01,pct,50,Promotion,Sven Adler\n"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOP_DATA_DIR", str(data_dir))
-        patch.setenv("SOP_LANDING_DIR", str(landing))
-        # bottom-up, so the product forecasts are the regional ones summed, by hand
-        patch.setenv("SOP_FORECAST_RECONCILIATION", "bu")
-        code = cli.main(["backfill", "--from", "2025-05", "--to", "2025-06"])
-    return code, data_dir / "published" / "sop.duckdb"
+def backfilled(tiny_backfill):
+    """`sop backfill --from 2025-05 --to 2025-06` on the tiny landing (tests/conftest.py)."""
+    return tiny_backfill.exit_code, tiny_backfill.published
 
 
 def _rounded(rows: list[tuple]) -> list[tuple]:

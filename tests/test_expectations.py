@@ -69,6 +69,10 @@ def test_suites_guard_the_key_marts_with_the_expected_severities() -> None:
         "forecasting_fct_sales_forecast": "error",
         "forecasting_fct_sales_forecast_coverage": "error",
         "planning_fct_demand_plan": "error",
+        "planning_override_rejections": "warn",
+        "planning_fct_supply_plan": "error",
+        "planning_fct_capacity_utilization": "error",
+        "planning_fct_sop_summary": "error",
     }
 
 

@@ -91,10 +91,19 @@ def test_failed_blocking_check_stops_everything_downstream(
     assert "forecasting" not in schemas and "marts" not in schemas
 
 
-def test_failed_warn_check_publishes_but_exits_non_zero(tiny_landing: Path, tmp_path: Path) -> None:
+def test_a_warning_and_a_quarantined_row_publish_but_exit_non_zero(
+    tiny_landing: Path, tmp_path: Path
+) -> None:
+    """One run, two kinds of bad input that must not stop it (a run costs about 45 s)."""
+    # A return (negative order line): warn checks fail, the run publishes, exit non-zero.
     orders = tiny_landing / "supply" / "orders.csv"
     orders.write_text(
         orders.read_text().replace("SO3,2025-05-10,A1,P1,EMEA,7,", "SO3,2025-05-10,A1,P1,EMEA,-7,")
+    )
+    # A stage no alias maps: the row is quarantined with a reason, the run goes on.
+    opportunities = tiny_landing / "crm" / "opportunities.csv"
+    opportunities.write_text(
+        opportunities.read_text().replace(",Proposal,700.00,", ",Discovery,700.00,")
     )
     settings = make_settings(tmp_path, tiny_landing)
 
@@ -115,13 +124,29 @@ def test_failed_warn_check_publishes_but_exits_non_zero(tiny_landing: Path, tmp_
         "1 unexpected (e.g. -7.0))"
     )
     assert report.published_counts["fct_demand_history"] == 8
+    # O6 is quarantined, and so is its stage history, which now refers to no opportunity.
+    assert report.quarantined == {"crm/opportunities.csv": 1, "crm/opportunity_history.csv": 1}
     con = duckdb.connect(str(settings.published_db_path), read_only=True)
     may = con.execute(
         "select quantity from marts.fct_demand_history "
         "where product_id = 'P1' and region = 'EMEA' and month = date '2025-05-01'"
     ).fetchone()
+    rows = con.execute(
+        "select source_file, row_number, column_name, reason from marts.dq_quarantine "
+        "where source_file = 'crm/opportunities.csv'"
+    ).fetchall()
     con.close()
     assert may == (-7.0,)  # a return is summed into demand as it is
+    assert rows == [
+        (
+            "crm/opportunities.csv",
+            6,
+            "stage",
+            "stage: 'Discovery' is not a canonical stage (Prospecting, Qualification, "
+            "Proposal, Negotiation, Closed Won, Closed Lost) or an alias in the dbt var "
+            "stage_aliases",
+        )
+    ]
 
 
 def test_failed_dbt_test_names_the_test_and_keeps_the_published_tables(
@@ -199,35 +224,3 @@ def test_an_invalid_commission_plan_stops_the_run_naming_the_tier(
     assert "comp_plan.yml: tier 2" in report.failure_reason
     assert "overlaps tier 1" in report.failure_reason
     _assert_previous_run_still_published(tmp_path, mtime)
-
-
-def test_an_unmapped_stage_is_quarantined_and_the_run_goes_on(
-    tiny_landing: Path, tmp_path: Path
-) -> None:
-    opportunities = tiny_landing / "crm" / "opportunities.csv"
-    opportunities.write_text(
-        opportunities.read_text().replace(",Proposal,700.00,", ",Discovery,700.00,")
-    )
-    settings = make_settings(tmp_path, tiny_landing)
-
-    report = run_monthly_job(settings, None)
-
-    # O6 is quarantined, and so is its stage history, which now refers to no opportunity.
-    assert report.success, report.render()
-    assert report.quarantined == {"crm/opportunities.csv": 1, "crm/opportunity_history.csv": 1}
-    con = duckdb.connect(str(settings.published_db_path), read_only=True)
-    rows = con.execute(
-        "select source_file, row_number, column_name, reason from marts.dq_quarantine "
-        "where source_file = 'crm/opportunities.csv'"
-    ).fetchall()
-    con.close()
-    assert rows == [
-        (
-            "crm/opportunities.csv",
-            6,
-            "stage",
-            "stage: 'Discovery' is not a canonical stage (Prospecting, Qualification, "
-            "Proposal, Negotiation, Closed Won, Closed Lost) or an alias in the dbt var "
-            "stage_aliases",
-        )
-    ]

@@ -10,25 +10,27 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from expectations.suite_runner import SUITES_DIR
 from orchestration.definitions import build_definitions
-from orchestration.monthly_run import RunReport, run_monthly_job
-from tests.conftest import TINY_LANDING, copy_landing, make_settings
+from orchestration.monthly_run import RunReport
+from orchestration.publish import PUBLISH_ASSET_KEY
+from tests.conftest import make_settings
 
 RUN_MONTH = date(2025, 6, 1)
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunReport, Path]:
-    data_dir = tmp_path_factory.mktemp("tiny")
-    landing = copy_landing(TINY_LANDING, data_dir / "landing")
-    report = run_monthly_job(make_settings(data_dir, landing), RUN_MONTH)
+def tiny_run(tiny_backfill) -> tuple[RunReport, Path]:
+    """The June run of the tiny backfill (tests/conftest.py): May ran first, so the
+    published tables keep both months' snapshots and tests pick June's."""
+    report = tiny_backfill.reports[RUN_MONTH]
     assert report.success, report.render()
-    return report, data_dir / "published" / "sop.duckdb"
+    return report, tiny_backfill.published
 
 
 def _published(path: Path, sql: str) -> pd.DataFrame:
@@ -99,7 +101,12 @@ def test_demand_history_is_zero_filled_and_cut_at_the_as_of_date(tiny_run) -> No
 def test_forecast_and_plan_cover_the_horizon_and_add_up(tiny_run) -> None:
     _, published = tiny_run
     forecast = _published(published, "select * from marts.fct_demand_forecast")
-    assert set(forecast["run_month"].map(lambda d: pd.Timestamp(d).date())) == {RUN_MONTH}
+    # May's snapshot is kept beside June's (the backfill ran May first).
+    assert set(forecast["run_month"].map(lambda d: pd.Timestamp(d).date())) == {
+        date(2025, 5, 1),
+        RUN_MONTH,
+    }
+    forecast = forecast[forecast["run_month"].map(lambda d: pd.Timestamp(d).date()) == RUN_MONTH]
     # P1 and P2 have history; P3 launched in June with no orders by the as-of date.
     assert set(forecast["product_id"]) == {"P1", "P2"}
     months = sorted(forecast["target_month"].map(lambda d: pd.Timestamp(d).date()).unique())
@@ -114,7 +121,9 @@ def test_forecast_and_plan_cover_the_horizon_and_add_up(tiny_run) -> None:
     assert (forecast["lower_80"] <= forecast["forecast_qty"]).all()
     assert (forecast["forecast_qty"] <= forecast["upper_80"]).all()
 
-    plan = _published(published, "select * from marts.fct_demand_plan")
+    plan = _published(
+        published, "select * from marts.fct_demand_plan where run_month = date '2025-06-01'"
+    )
     assert len(plan) == 2 * 18
     merged = plan.merge(totals.reset_index(), on=["product_id", "target_month"])
     assert (merged["statistical_qty"] == merged["forecast_qty"]).all()
@@ -123,7 +132,9 @@ def test_forecast_and_plan_cover_the_horizon_and_add_up(tiny_run) -> None:
 
 def test_checks_are_recorded_and_nothing_is_quarantined(tiny_run) -> None:
     report, published = tiny_run
-    results = _published(published, "select * from marts.dq_check_results")
+    results = _published(
+        published, "select * from marts.dq_check_results where run_month = date '2025-06-01'"
+    )
     assert report.checks_failed == []
     assert results["passed"].all()
     # Every check of the graph ran and was recorded: a GX suite per file and mart, dbt tests.
@@ -146,6 +157,7 @@ def test_supply_plan_starts_from_the_landing_stock_supply_and_capacity(tiny_run)
     plan = _published(
         published,
         "select * from marts.fct_supply_plan where scenario = 'baseline' "
+        "and run_month = date '2025-06-01' "
         "order by product_id, target_month",
     )
     # No planning/scenarios.yml in this landing: baseline only, P1 and P2 for 18 months.
@@ -157,14 +169,15 @@ def test_supply_plan_starts_from_the_landing_stock_supply_and_capacity(tiny_run)
     assert pd.Timestamp(receipts["target_month"].iloc[0]).date() == date(2025, 7, 1)
     demand = _published(
         published,
-        "select product_id, target_month, consensus_qty from marts.fct_demand_plan",
+        "select product_id, target_month, consensus_qty from marts.fct_demand_plan "
+        "where run_month = date '2025-06-01'",
     )
     merged = plan.merge(demand, on=["product_id", "target_month"])
     assert (merged["demand_qty"] == merged["consensus_qty"]).all()
     utilization = _published(
         published,
         "select target_month, available_hours from marts.fct_capacity_utilization "
-        "order by target_month",
+        "where run_month = date '2025-06-01' order by target_month",
     )
     # RES1 has hours in July and August only; later months have none to plan with.
     hours = utilization["available_hours"].tolist()
@@ -178,25 +191,30 @@ def test_supply_plan_starts_from_the_landing_stock_supply_and_capacity(tiny_run)
     assert pack.exists() and "Demand vs supply by family" in pack.read_text()
 
 
-def test_an_older_month_run_afterwards_does_not_replace_the_published_tables(tiny_run) -> None:
-    """Runs last in this module: it re-runs April on the same data folder as the June run."""
+def test_an_older_month_does_not_replace_the_published_tables(tiny_run) -> None:
+    """Publish for April after June (a backfill of an older month) keeps June published.
+
+    Only the publish asset is materialized: the rest of an April run cannot
+    change what publish decides, and a whole run costs about 45 s.
+    """
     _, published = tiny_run
     data_dir = published.parent.parent
     before = published.stat().st_mtime
+    settings = make_settings(data_dir, data_dir / "landing")
+    defs = build_definitions(settings)
 
-    report = run_monthly_job(make_settings(data_dir, data_dir / "landing"), date(2025, 4, 1))
+    # The definitions bind the `sop` resource to these settings.
+    result = dg.materialize(
+        [defs.resolve_assets_def(PUBLISH_ASSET_KEY)], partition_key="2025-04-01"
+    )
 
-    assert report.success, report.render()
-    assert report.published_counts == {}
-    assert report.publish_note.startswith("the published tables are as of 2025-06, newer than")
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("publish__published_marts")
+    assert materialization.metadata["published"].value is False
+    assert materialization.metadata["reason"].value.startswith(
+        "the published tables are as of 2025-06, newer than this run (2025-04)"
+    )
     assert published.stat().st_mtime == before
     assert _published(published, "select run_month from marts.published_run")["run_month"].map(
         lambda d: pd.Timestamp(d).date()
     ).tolist() == [RUN_MONTH]
-    # The April snapshot is kept in the warehouse for accuracy tracking all the same.
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
-    months = con.execute(
-        "select distinct run_month from forecasting.fct_demand_forecast order by 1"
-    ).fetchall()
-    con.close()
-    assert months == [(date(2025, 4, 1),), (RUN_MONTH,)]
