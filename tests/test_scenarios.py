@@ -803,3 +803,52 @@ def test_format_comparison_rounds_and_shows_points() -> None:
 
 def test_baseline_is_the_reserved_name() -> None:
     assert BASELINE == "baseline"
+
+
+def test_a_scenario_that_cuts_capacity_is_planned_with_its_shortage() -> None:
+    from models.planning.supply_plan import PlanInputs, plan_supply
+
+    months = (date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1))
+    inputs = PlanInputs(
+        run_month=date(2026, 3, 1),
+        months=months,
+        products=pd.DataFrame(
+            {
+                "product_id": ["P1"],
+                "family": ["Pumps"],
+                "unit_price": [50.0],
+                "unit_cost": [30.0],
+                "resource_id": ["R1"],
+                "hours_per_unit": [2.0],
+                "lead_time_days": [0],
+            }
+        ),
+        demand=pd.DataFrame(
+            {"product_id": "P1", "target_month": list(months), "demand_qty": [10.0, 10.0, 10.0]}
+        ),
+        opening=pd.DataFrame({"product_id": ["P1"], "opening_qty": [0.0]}),
+        open_supply=pd.DataFrame(columns=["supply_id", "product_id", "due_month", "quantity"]),
+        capacity=pd.DataFrame(
+            {"resource_id": "R1", "target_month": list(months), "available_hours": [24.0] * 3}
+        ),
+        safety_stock=pd.DataFrame(columns=["product_id", "target_month", "safety_stock_qty"]),
+    )
+    overhaul = parse_scenarios(
+        "version: 1\nscenarios:\n  overhaul:\n    capacity:\n      - resource_id: R1\n"
+        "        from_month: '2026-05'\n        to_month: '2026-06'\n        multiplier: 0.25\n"
+    )[0]
+
+    baseline = plan_supply(inputs).plan
+    cut = plan_supply(apply_scenario(inputs, overhaul)).plan
+
+    # Baseline: 24 h = 12 units a month against 10 asked, no shortage, built just in time.
+    assert baseline["production_qty"].tolist() == pytest.approx([10.0, 10.0, 10.0])
+    assert baseline["shortage_qty"].sum() == 0
+    # Overhaul: May and June keep 6 h = 3 units each. April builds its 12 (2 ahead for May);
+    # May has 2 + 3 = 5 of 10, June 3 of 10: 5 + 7 = 12 short, 12 x 50 = 600 at risk.
+    assert cut["production_qty"].tolist() == pytest.approx([12.0, 3.0, 3.0])
+    assert cut["shortage_qty"].tolist() == pytest.approx([0.0, 5.0, 7.0])
+    assert cut["revenue_at_risk"].sum() == pytest.approx(600.0)
+    comparison = compare_to_baseline(baseline, cut)
+    total = comparison[(comparison["family"] == "ALL") & (comparison["metric"] == "shortage_qty")]
+    assert total[["baseline", "scenario", "delta"]].to_numpy()[0] == pytest.approx([0, 12, 12])
