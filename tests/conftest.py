@@ -73,8 +73,10 @@ def tiny_backfill(tmp_path_factory: pytest.TempPathFactory) -> TinyBackfill:
 
     A run of the whole graph costs about 45 s, so the backfill tests
     (accuracy by lag) and the tiny-landing tests (the June run's tables) share
-    these two runs. Bottom-up reconciliation keeps the forecasts hand-computable;
-    two overrides of June are applied by May's plan and have expired by June's.
+    these two runs (per pytest-xdist worker: when the two files land on
+    different workers, each runs the backfill once, in parallel). Bottom-up
+    reconciliation keeps the forecasts hand-computable; two overrides of June
+    are applied by May's plan and have expired by June's.
     The reports are recorded on their way through the CLI (the runs are real).
     """
     from orchestration import cli, monthly_run
@@ -101,3 +103,17 @@ def tiny_backfill(tmp_path_factory: pytest.TempPathFactory) -> TinyBackfill:
         patch.setattr(monthly_run, "run_monthly_job", recorded)
         code = cli.main(["backfill", "--from", "2025-05", "--to", "2025-06"])
     return TinyBackfill(code, data_dir, reports)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project once, before pytest-xdist starts its workers.
+
+    Every worker loads the definitions, which parse dbt when the manifest is
+    missing (a fresh clone); two workers parsing into the same target folder
+    at once could leave a torn manifest.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    from orchestration.dbt_assets import dbt_project, ensure_manifest
+
+    ensure_manifest(dbt_project())
