@@ -18,11 +18,11 @@ defined there, and reporting 0 or infinity would mislead a dashboard.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from models.months import PORTFOLIO, month_index
+
 TOTAL_REGION = "ALL"
-PORTFOLIO = "ALL"
 
 ACCURACY_COLUMNS = [
     "product_id",
@@ -56,12 +56,6 @@ SUMMARY_COLUMNS = [
     "naive_wape",
     "fva",
 ]
-
-
-def month_index(months: pd.Series) -> np.ndarray:
-    """Months since year 0, for month arithmetic on first-of-month dates."""
-    stamps = pd.to_datetime(months)
-    return (stamps.dt.year * 12 + stamps.dt.month).to_numpy()
 
 
 def forecast_accuracy(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.forecasting.accuracy import PORTFOLIO, month_index
+from models.months import PORTFOLIO, month_index
 
 POINT_COLUMNS = [
     "product_id",
