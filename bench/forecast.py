@@ -142,21 +142,25 @@ def native_forecast(history, products, run, jobs: int) -> dict:
         if len(columns) == 0:
             continue
         frame = long_frame(values, columns)
-        backtested = np.flatnonzero((kind == series_kind) & (n_obs >= span + settings.min_train))
-        for rolls in (True, False):  # the same refit policy as ours
-            group = [n for n in names if CANDIDATES[n].rolls_forward == rolls]
-            if group and len(backtested):
-                StatsForecast(
-                    models=[CANDIDATES[n].make(settings.sp, n) for n in group],
-                    freq=1,
-                    n_jobs=jobs,
-                    fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
-                ).cross_validation(
-                    h=settings.backtest_horizon,
-                    df=long_frame(values, backtested),
-                    n_windows=settings.backtest_windows,
-                    refit=not rolls,
-                )
+        backtested = (kind == series_kind) & (n_obs >= span + settings.min_train)
+        # the same refit policy as ours: series under refit_below observations refit
+        # every candidate at every origin, the others roll forward those that can
+        refitted = n_obs < settings._refit_below
+        for refit_all, rows in ((True, backtested & refitted), (False, backtested & ~refitted)):
+            for rolls in (False,) if refit_all else (True, False):
+                group = [n for n in names if refit_all or CANDIDATES[n].rolls_forward == rolls]
+                if group and rows.any():
+                    StatsForecast(
+                        models=[CANDIDATES[n].make(settings.sp, n) for n in group],
+                        freq=1,
+                        n_jobs=jobs,
+                        fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
+                    ).cross_validation(
+                        h=settings.backtest_horizon,
+                        df=long_frame(values, np.flatnonzero(rows)),
+                        n_windows=settings.backtest_windows,
+                        refit=not rolls,
+                    )
         with_intervals = [n for n in names if CANDIDATES[n].native_intervals]
         without = [n for n in names if not CANDIDATES[n].native_intervals]
         for group, level in ((with_intervals, [80, 95]), (without, None)):

@@ -93,7 +93,7 @@ def test_short_linear_trend_hand_computed_backtest_error() -> None:
     # 14 months 1..14: 4 origins forecasting 3 months; naive's error at step h is h,
     # so its MAE is (1 + 2 + 3) / 3 = 2 and its RMSE sqrt(14 / 3); the mean lags further
     trend = _frame(trend=list(np.arange(1.0, 15.0)))
-    forecaster = AutoSelectForecaster(short=("naive", "mean")).fit(trend)
+    forecaster = AutoSelectForecaster(short=("naive", "mean"), short_choice="backtest").fit(trend)
 
     assert forecaster.kind_["trend"] == "short"
     assert forecaster.model_["trend"] == "naive"
@@ -102,11 +102,67 @@ def test_short_linear_trend_hand_computed_backtest_error() -> None:
     assert forecaster.scores_.loc["trend", "mean"] > 2.0
     np.testing.assert_allclose(forecaster.predict(fh=[1, 2])["trend"], [14.0, 14.0])
 
-    # the default short candidates include trended ETS and Theta, which follow the line
+    # by default a short series takes the mean of trended ETS and Theta, which follow the line
     default = AutoSelectForecaster().fit(trend)
-    assert default.model_["trend"] in {"ets_nonseasonal", "theta_nonseasonal"}
+    assert default.model_["trend"] == "combination"
+    assert default.members_["trend"] == ("ets_nonseasonal", "theta_nonseasonal")
     assert default.backtest_mae_["trend"] < 0.5
     np.testing.assert_allclose(default.predict(fh=[1, 2])["trend"], [15.0, 16.0], atol=0.5)
+
+
+def test_short_series_take_the_mean_of_native_ets_and_theta_whatever_the_backtest() -> None:
+    # 20 months of a noisy trend: short (under 30), so no choice between the candidates
+    rng = np.random.default_rng(7)
+    y = 50.0 + 3.0 * np.arange(20) + rng.normal(0.0, 6.0, 20)
+    forecaster = AutoSelectForecaster().fit(_frame(new=list(y)))
+
+    assert forecaster.kind_["new"] == "short"
+    assert forecaster.model_["new"] == "combination"
+    scores = forecaster.scores_.loc["new"].dropna()
+    # every candidate is still backtested and reported; the combination is kept
+    # even where a member scored better, and its error is the one reported
+    assert set(scores.index) == {"ets_nonseasonal", "theta_nonseasonal", "combination"}
+    assert forecaster.backtest_mae_["new"] == scores["combination"]
+
+    native = StatsForecast(
+        models=[AutoETS(season_length=1), AutoTheta(season_length=1)], freq=1
+    ).forecast(h=3, df=pd.DataFrame({"unique_id": 0, "ds": np.arange(20), "y": y}), level=[80])
+    point = forecaster.predict(fh=[1, 2, 3])["new"].to_numpy()
+    np.testing.assert_allclose(point, native[["AutoETS", "AutoTheta"]].mean(axis=1), rtol=1e-12)
+    interval = forecaster.predict_interval(fh=[1, 2, 3], coverage=0.8)
+    np.testing.assert_allclose(
+        interval.iloc[:, 0], native[["AutoETS-lo-80", "AutoTheta-lo-80"]].mean(axis=1), rtol=1e-12
+    )
+
+
+def test_series_under_three_seasons_are_backtested_with_a_refit_at_every_origin() -> None:
+    # The first 30 months of shampoo sales: long enough to be regular, shorter than
+    # 3 x 12. AutoETS picks ETS(M,N,N) from the 24 months of the first origin but a
+    # trended form later, so rolling the first fit forward scores the wrong model.
+    from sktime.datasets import load_shampoo_sales
+
+    y = load_shampoo_sales().to_numpy(dtype=float)[:30]
+    frame = _frame(shampoo=list(y))
+    native = {
+        refit: StatsForecast(models=[AutoETS(season_length=12)], freq=1).cross_validation(
+            h=3,
+            df=pd.DataFrame({"unique_id": 0, "ds": np.arange(30), "y": y}),
+            n_windows=4,
+            step_size=1,
+            refit=refit,
+        )
+        for refit in (True, False)
+    }
+    mae = {refit: float((cv["AutoETS"] - cv["y"]).abs().mean()) for refit, cv in native.items()}
+    assert abs(mae[True] - mae[False]) > 1.0  # the two policies really differ here
+
+    options = {"regular": ("ets",), "combine": ()}
+    refitted = AutoSelectForecaster(**options).fit(frame)
+    rolled = AutoSelectForecaster(**options, refit_below=30).fit(frame)
+
+    assert refitted.kind_["shampoo"] == "regular"
+    assert refitted.scores_.loc["shampoo", "ets"] == pytest.approx(mae[True], rel=1e-10)
+    assert rolled.scores_.loc["shampoo", "ets"] == pytest.approx(mae[False], rel=1e-10)
 
 
 def test_too_short_to_backtest_takes_the_mean_never_an_error() -> None:

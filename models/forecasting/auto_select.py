@@ -13,8 +13,9 @@ How a series is forecast
 
    * ``zero``: every value is 0. Forecast 0, interval 0..0.
    * ``short``: fewer than ``min_history`` observations (default two seasons
-     plus the backtest span). Candidates ``short`` (naive, simple exponential
-     smoothing, historic mean): too little history to estimate a season.
+     plus the backtest span): too little history to estimate a season. Its
+     forecast is the mean of the ``short`` models (ETS and Theta without a
+     season), not a choice between them (see 3).
    * ``intermittent``: average demand interval (observations / non-zero
      observations) above ``intermittent_adi`` (1.32, Syntetos & Boylan 2005;
      about a quarter of the months or more are zero). Candidates
@@ -26,19 +27,31 @@ How a series is forecast
      the M3 and M4 competitions found hard to beat on monthly data.
 
 2. **Rolling-origin backtest**: ``backtest_windows`` origins one month apart,
-   each forecasting ``backtest_horizon`` months. Candidates that can be rolled
-   forward (ETS, Theta, ARIMA, naive) are fitted at the first origin and
-   rolled forward with the same parameters (statsforecast's
-   ``cross_validation(refit=False)``), which makes the backtest cost about
-   one fit instead of one per window; the cheap ones are refitted per window.
+   each forecasting ``backtest_horizon`` months. On a series with at least
+   ``refit_below`` observations (three seasons), candidates that can be
+   rolled forward (ETS, Theta, ARIMA, naive) are fitted at the first origin
+   and rolled forward with the same parameters (statsforecast's
+   ``cross_validation(refit=False)``): about one fit instead of one per
+   window, and on a long series the first origin's fit is the one the whole
+   history gives. On a shorter series it is not: AutoETS picks its form
+   from the data, and shampoo sales give ETS(M,N,N) from 16 months but
+   ETS(A,A,N) from 24, so the rolled backtest scores a model that will
+   never be used. Those series, and the cheap candidates, are refitted at
+   every origin.
 
-3. **Choice**: the candidate with the lowest mean absolute error over the
-   backtest points of the series (the denominator of WAPE is the same for
-   every candidate of a series, so this is also the lowest WAPE). Ties go to
-   the simpler candidate, the earlier one in the candidate list. A short
-   series with too few observations for one backtest (fewer than the
-   backtest span plus ``min_train``) takes the first of ``fallback``
-   (historic mean): never an error, never a missing series.
+3. **Choice**: the incumbent (the first candidate of the kind) unless a
+   challenger's mean absolute error over the backtest points of the series
+   is lower by the fraction ``margin`` (the denominator of WAPE is the same
+   for every candidate of a series, so this is also WAPE). A backtest of a
+   few windows is noisy; the margin keeps a series on the incumbent unless
+   the evidence is clear. Short series are not chosen at all
+   (``short_choice="combine"``): with 4 windows from as few as 7 months the
+   backtest cannot tell the candidates apart, and their mean is the robust
+   answer (the M4 competition's lesson for little data); their backtest
+   errors are still measured and reported. A short series with too few
+   observations for one backtest (fewer than the backtest span plus
+   ``min_train``) takes ``fallback`` (historic mean): never an error, never
+   a missing series.
 
 4. **Forecast**: the chosen model is fitted on the whole history (statsforecast
    ``forecast``; a model that fails on a series falls back to naive, which
@@ -214,11 +227,43 @@ def _backtest_predictions(
     horizon: int,
     windows: int,
     n_jobs: int,
+    refit_below: int = 0,
 ) -> pd.DataFrame:
-    """Backtest predictions (unique_id, ds, cutoff, y, one column per candidate)."""
+    """Backtest predictions (unique_id, ds, cutoff, y, one column per candidate).
+
+    Series with fewer than ``refit_below`` observations are refitted at every
+    origin; the others roll forward the candidates that can (module docstring, 2).
+    """
+    observations = frame.groupby("unique_id")["y"].transform("size")
+    refitted = (observations < refit_below).to_numpy()
+    parts = [
+        _cross_validate(frame[rows], names, sp, horizon, windows, n_jobs, refit_all=refit_all)
+        for rows, refit_all in ((refitted, True), (~refitted, False))
+        if rows.any()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _cross_validate(
+    frame: pd.DataFrame,
+    names: Sequence[str],
+    sp: int,
+    horizon: int,
+    windows: int,
+    n_jobs: int,
+    *,
+    refit_all: bool,
+) -> pd.DataFrame:
+    """statsforecast's cross-validation of the candidates, one call per refit policy."""
+    if refit_all:
+        groups = [(list(names), True)]
+    else:
+        groups = [
+            ([n for n in names if CANDIDATES[n].rolls_forward == rolls], not rolls)
+            for rolls in (True, False)
+        ]
     parts = []
-    for rolls in (True, False):
-        group = [n for n in names if CANDIDATES[n].rolls_forward == rolls]
+    for group, refit in groups:
         if not group:
             continue
         models = [CANDIDATES[n].make(sp, n) for n in group]
@@ -228,7 +273,7 @@ def _backtest_predictions(
         with warnings.catch_warnings():
             _quiet_worker()
             cv = forecaster.cross_validation(
-                h=horizon, df=frame, n_windows=windows, step_size=1, refit=not rolls
+                h=horizon, df=frame, n_windows=windows, step_size=1, refit=refit
             )
         parts.append(cv.set_index(["unique_id", "ds", "cutoff"]))
     joined = parts[0]
@@ -255,6 +300,8 @@ def choose_models(
     fallback: str,
     margin: float = 0.0,
     combine_best: int = 0,
+    combine_short: bool = False,
+    refit_below: int = 0,
     n_jobs: int = 1,
 ) -> Choice:
     """Kind, backtest and chosen model of every column of a (time, series) array.
@@ -264,7 +311,10 @@ def choose_models(
     its backtest error is lower by the fraction ``margin``. ``combine`` names
     the regular candidates that may be averaged into ``combination`` (empty:
     no combination): all of them, or per series the ``combine_best`` with the
-    lowest backtest error.
+    lowest backtest error. With ``combine_short`` a short series takes the
+    mean of all its candidates (``combination``), backtested but not chosen.
+    Series with fewer than ``refit_below`` observations are backtested with a
+    refit at every origin.
     """
     n_series = values.shape[1]
     kind, n_obs = classify(values, min_history, intermittent_adi)
@@ -285,10 +335,22 @@ def choose_models(
             model[kind == series_kind] = fallback
             continue
         cv = _backtest_predictions(
-            long_frame(values, columns), names, sp, backtest_horizon, backtest_windows, n_jobs
+            long_frame(values, columns),
+            names,
+            sp,
+            backtest_horizon,
+            backtest_windows,
+            n_jobs,
+            refit_below,
         )
-        pool = [m for m in combine if m in names] if series_kind == REGULAR else []
-        chosen_members = _combination_members(cv, pool, columns, combine_best)
+        combined_only = series_kind == SHORT and combine_short and len(names) > 1
+        if series_kind == REGULAR:
+            pool = [m for m in combine if m in names]
+        else:
+            pool = list(names) if combined_only else []
+        chosen_members = _combination_members(
+            cv, pool, columns, 0 if combined_only else combine_best
+        )
         if pool:
             cv[COMBINATION] = _combination_backtest(cv, pool, columns, chosen_members)
             names.append(COMBINATION)
@@ -298,6 +360,8 @@ def choose_models(
         # the first candidate is the incumbent: a challenger must beat it by `margin`
         handicap = np.r_[1.0, np.full(len(names) - 1, 1.0 / (1.0 - margin))]
         best = np.argmin(scores.fillna(np.inf).to_numpy() * handicap, axis=1)
+        if combined_only:
+            best[:] = names.index(COMBINATION)
         model[columns] = np.asarray(names, dtype=object)[best]
         is_combination = model[columns] == COMBINATION
         members[columns[is_combination]] = [
@@ -488,10 +552,24 @@ class AutoSelectForecaster(BaseForecaster):
     intermittent_adi : float, default=1.32
         Average demand interval above which a series is intermittent.
     regular, intermittent, short : tuple of str
-        Candidate names (keys of ``CANDIDATES``) per kind, simplest first.
+        Candidate names (keys of ``CANDIDATES``) per kind, the incumbent
+        first.
     combine : tuple of str, default=("ets", "theta", "arima")
         Regular candidates averaged into the ``combination`` candidate; empty
         for none.
+    short_choice : {"combine", "backtest"}, default="combine"
+        How a short series is forecast: the mean of the ``short`` candidates,
+        or the candidate its backtest chooses (as the other kinds).
+    refit_below : int or None, default=None
+        Series with fewer observations are refitted at every backtest origin
+        instead of rolling the first origin's fit forward; None means three
+        seasons (``3 * sp``).
+    margin : float, default=0.1
+        Fraction by which a challenger's backtest error must be lower than
+        the incumbent's to replace it.
+    combine_best : int, default=0
+        Average only the ``combine_best`` members with the lowest backtest
+        error per series; 0 averages all of ``combine``.
     fallback : str, default="mean"
         Model of series too short to backtest.
     nonnegative : bool, default=True
@@ -502,8 +580,9 @@ class AutoSelectForecaster(BaseForecaster):
     Attributes
     ----------
     model_ : pd.Series
-        Chosen model per series ("combination" for the mean of ``combine``,
-        "zero" for all-zero series).
+        Chosen model per series ("combination" for the mean of ``combine``
+        on a regular series or of ``short`` on a short one, "zero" for
+        all-zero series).
     kind_ : pd.Series
         zero, short, intermittent or regular, per series.
     members_ : pd.Series
@@ -562,8 +641,10 @@ class AutoSelectForecaster(BaseForecaster):
         intermittent_adi: float = 1.32,
         regular: tuple[str, ...] = ("ets", "seasonal_naive", "theta", "arima"),
         intermittent: tuple[str, ...] = ("croston", "tsb", "adida", "mean"),
-        short: tuple[str, ...] = ("ets_nonseasonal", "naive", "theta_nonseasonal", "mean"),
+        short: tuple[str, ...] = ("ets_nonseasonal", "theta_nonseasonal"),
         combine: tuple[str, ...] = ("ets", "theta", "arima"),
+        short_choice: str = "combine",
+        refit_below: int | None = None,
         fallback: str = "mean",
         margin: float = 0.1,
         combine_best: int = 0,
@@ -580,6 +661,8 @@ class AutoSelectForecaster(BaseForecaster):
         self.intermittent = intermittent
         self.short = short
         self.combine = combine
+        self.short_choice = short_choice
+        self.refit_below = refit_below
         self.fallback = fallback
         self.margin = margin
         self.combine_best = combine_best
@@ -600,12 +683,20 @@ class AutoSelectForecaster(BaseForecaster):
             raise ValueError(f"unknown candidate models {unknown}; known: {sorted(CANDIDATES)}")
         if not set(self.combine) <= set(self.regular):
             raise ValueError("combine must name regular candidates")
+        if self.short_choice not in ("combine", "backtest"):
+            raise ValueError(
+                f"short_choice must be 'combine' or 'backtest', got {self.short_choice!r}"
+            )
 
     @property
     def _min_history(self) -> int:
         if self.min_history is not None:
             return self.min_history
         return 2 * self.sp + self.backtest_horizon + self.backtest_windows - 1
+
+    @property
+    def _refit_below(self) -> int:
+        return 3 * self.sp if self.refit_below is None else self.refit_below
 
     def _fit(self, y, X, fh):
         """Classify every series, backtest its candidates and choose its model."""
@@ -634,6 +725,8 @@ class AutoSelectForecaster(BaseForecaster):
             fallback=self.fallback,
             margin=self.margin,
             combine_best=self.combine_best,
+            combine_short=self.short_choice == "combine",
+            refit_below=self._refit_below,
             n_jobs=self.n_jobs,
         )
         self._choice = choice
