@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from models.forecasting.accuracy import accuracy_summary, forecast_accuracy
 from models.forecasting.auto_select import AutoSelectForecaster
 from models.forecasting.demand import default_forecaster, fit_base_forecasts
 from models.forecasting.reconcile import METHODS
+from models.forecasting.rolling_origin import rolling_origin_errors
 
 
 def demo_backtest(
@@ -84,46 +83,22 @@ def report_demo(summary: pd.DataFrame) -> None:
     del table
 
 
-def public_series(
-    horizon: int = 3, origins: int = 12, make_auto=AutoSelectForecaster
-) -> pd.DataFrame:
+def public_series(horizon: int = 3, origins: int = 12) -> pd.DataFrame:
     """Rolling-origin MAE/WAPE of the automatic choice vs automatic ETS on sktime's datasets."""
     from sktime.datasets import load_airline, load_shampoo_sales
     from sktime.forecasting.statsforecast import StatsForecastAutoETS
 
-    rows = []
-    for name, y in (("airline", load_airline()), ("shampoo", load_shampoo_sales())):
-        y = y.astype(float)
-        y.index = y.index.to_period("M") if not isinstance(y.index, pd.PeriodIndex) else y.index
-        errors: dict[str, list[float]] = {"auto_select": [], "auto_ets": []}
-        actual_sum = 0.0
-        chosen = []
-        for k in range(origins, 0, -1):
-            cut = len(y) - k - horizon + 1
-            train, test = y.iloc[:cut], y.iloc[cut : cut + horizon]
-            fh = list(range(1, len(test) + 1))
-            auto = make_auto().fit(train)
-            chosen.append(auto.model_.iloc[0])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ets = StatsForecastAutoETS(season_length=12).fit(train)
-            for key, forecaster in (("auto_select", auto), ("auto_ets", ets)):
-                pred = forecaster.predict(fh=fh).to_numpy().ravel()
-                errors[key].extend(np.abs(pred - test.to_numpy()))
-            actual_sum += float(test.sum())
-        for key, err in errors.items():
-            rows.append(
-                {
-                    "series": name,
-                    "method": key,
-                    "origins": origins,
-                    "horizon": horizon,
-                    "mae": float(np.mean(err)),
-                    "wape": float(np.sum(err) / actual_sum),
-                    "models_chosen": ", ".join(sorted(set(chosen))) if key == "auto_select" else "",
-                }
-            )
-    return pd.DataFrame(rows)
+    forecasters = {
+        "auto_select": AutoSelectForecaster,
+        "auto_ets": lambda: StatsForecastAutoETS(season_length=12),
+    }
+    parts = [
+        rolling_origin_errors(y.astype(float), forecasters, horizon, origins).assign(series=name)
+        for name, y in (("airline", load_airline()), ("shampoo", load_shampoo_sales()))
+    ]
+    return pd.concat(parts, ignore_index=True)[
+        ["series", "forecaster", "origins", "horizon", "mae", "wape", "models"]
+    ]
 
 
 def main() -> None:
