@@ -41,7 +41,8 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             "the forecast horizon, with 80% and 95% intervals and the seasonal naive "
             "benchmark. Each node's model is chosen by rolling-origin backtest (seasonal "
             "naive, ETS, Theta, ARIMA, their combination; Croston/TSB/ADIDA for intermittent "
-            "and naive/SES/mean for short series), then the levels are reconciled to add up. "
+            "and the mean of trended ETS and Theta for short series), then the levels are "
+            "reconciled to add up. "
             "Every run month's snapshot is kept so accuracy can be tracked by lag."
         ),
     )
