@@ -31,7 +31,9 @@ summary = generate_demo_landing(
     data_dir / "landing", scale=scale, seed=0, end_month=date(2026, 9, 1)
 )
 generated = time.perf_counter() - started
-settings = Settings(data_dir, data_dir / "landing", date(2020, 1, 1), 18)
+# as `sop run` configures itself (forecast processes: min(2, cores)), not the
+# dataclass defaults, which give tests a single forecast process
+settings = Settings.from_env({"SOP_DATA_DIR": str(data_dir), "SOP_FIRST_MONTH": "2020-01"})
 report = run_monthly_job(settings, summary.end_month)
 print(json.dumps({
     "scale": scale,

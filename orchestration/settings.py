@@ -26,7 +26,8 @@ class Settings:
     forecast_horizon: int
     # How the forecast levels are made to add up (models/forecasting/reconcile.py).
     forecast_reconciliation: str = "wls_var"
-    # Processes statsforecast uses to fit the candidate models.
+    # Processes statsforecast uses to fit the candidate models: from_env (so `sop run`)
+    # defaults to min(2, cores); code that builds Settings itself (tests) gets one.
     forecast_jobs: int = 1
     # Chance that a month's demand is met from stock within the lead time (safety stock).
     service_level: float = 0.95
