@@ -137,8 +137,8 @@ def test_short_series_take_the_mean_of_native_ets_and_theta_whatever_the_backtes
 
 def test_series_under_three_seasons_are_backtested_with_a_refit_at_every_origin() -> None:
     # The first 30 months of shampoo sales: long enough to be regular, shorter than
-    # 3 x 12. AutoETS picks ETS(M,N,N) from the 24 months of the first origin but a
-    # trended form later, so rolling the first fit forward scores the wrong model.
+    # 3 x 12. AutoETS picks ETS(A,N,N) from the 24 months of the first origin but
+    # ETS(A,A,N) from 25 on, so rolling the first fit forward scores the wrong model.
     from sktime.datasets import load_shampoo_sales
 
     y = load_shampoo_sales().to_numpy(dtype=float)[:30]

@@ -34,10 +34,11 @@ How a series is forecast
    ``cross_validation(refit=False)``): about one fit instead of one per
    window, and on a long series the first origin's fit is the one the whole
    history gives. On a shorter series it is not: AutoETS picks its form
-   from the data, and shampoo sales give ETS(M,N,N) from 16 months but
-   ETS(A,A,N) from 24, so the rolled backtest scores a model that will
-   never be used. Those series, and the cheap candidates, are refitted at
-   every origin.
+   from the data: on shampoo sales an untrended ETS (A,N,N or M,N,N) from
+   up to 24 months, ETS(A,A,N) from 25, so the rolled backtest of the first
+   30 months scores the untrended fit of its first origin (24 months), a
+   model the forecast never uses. Those series, and the cheap candidates,
+   are refitted at every origin.
 
 3. **Choice**: the incumbent (the first candidate of the kind) unless a
    challenger's mean absolute error over the backtest points of the series
