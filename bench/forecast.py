@@ -123,13 +123,13 @@ def native_forecast(history, products, run, jobs: int) -> dict:
         AutoSelectForecaster,
         classify,
         long_frame,
+        refit_groups,
     )
     from models.forecasting.demand import node_history
 
     _, values, _ = node_history(history, products, run)
     settings = AutoSelectForecaster()
-    min_history = 2 * settings.sp + settings.backtest_horizon + settings.backtest_windows - 1
-    kind, n_obs = classify(values, min_history, settings.intermittent_adi)
+    kind, n_obs = classify(values, settings._min_history, settings.intermittent_adi)
     span = settings.backtest_horizon + settings.backtest_windows - 1
     candidates = {
         SHORT: settings.short,
@@ -147,20 +147,20 @@ def native_forecast(history, products, run, jobs: int) -> dict:
         # every candidate at every origin, the others roll forward those that can
         refitted = n_obs < settings._refit_below
         for refit_all, rows in ((True, backtested & refitted), (False, backtested & ~refitted)):
-            for rolls in (False,) if refit_all else (True, False):
-                group = [n for n in names if refit_all or CANDIDATES[n].rolls_forward == rolls]
-                if group and rows.any():
-                    StatsForecast(
-                        models=[CANDIDATES[n].make(settings.sp, n) for n in group],
-                        freq=1,
-                        n_jobs=jobs,
-                        fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
-                    ).cross_validation(
-                        h=settings.backtest_horizon,
-                        df=long_frame(values, np.flatnonzero(rows)),
-                        n_windows=settings.backtest_windows,
-                        refit=not rolls,
-                    )
+            if not rows.any():
+                continue
+            for group, refit in refit_groups(names, refit_all=refit_all):
+                StatsForecast(
+                    models=[CANDIDATES[n].make(settings.sp, n) for n in group],
+                    freq=1,
+                    n_jobs=jobs,
+                    fallback_model=Naive(),  # as ours: AutoETS refuses tiny series
+                ).cross_validation(
+                    h=settings.backtest_horizon,
+                    df=long_frame(values, np.flatnonzero(rows)),
+                    n_windows=settings.backtest_windows,
+                    refit=refit,
+                )
         with_intervals = [n for n in names if CANDIDATES[n].native_intervals]
         without = [n for n in names if not CANDIDATES[n].native_intervals]
         for group, level in ((with_intervals, [80, 95]), (without, None)):

@@ -245,6 +245,21 @@ def _backtest_predictions(
     return pd.concat(parts, ignore_index=True)
 
 
+def refit_groups(names: Sequence[str], *, refit_all: bool) -> list[tuple[list[str], bool]]:
+    """Candidates per cross-validation call, with the call's ``refit`` flag.
+
+    Refitting all: one call. Otherwise the candidates that roll forward in one
+    call (``refit=False``) and the others in another; no empty group.
+    """
+    if refit_all:
+        return [(list(names), True)] if names else []
+    groups = [
+        ([n for n in names if CANDIDATES[n].rolls_forward == rolls], not rolls)
+        for rolls in (True, False)
+    ]
+    return [(group, refit) for group, refit in groups if group]
+
+
 def _cross_validate(
     frame: pd.DataFrame,
     names: Sequence[str],
@@ -256,17 +271,8 @@ def _cross_validate(
     refit_all: bool,
 ) -> pd.DataFrame:
     """statsforecast's cross-validation of the candidates, one call per refit policy."""
-    if refit_all:
-        groups = [(list(names), True)]
-    else:
-        groups = [
-            ([n for n in names if CANDIDATES[n].rolls_forward == rolls], not rolls)
-            for rolls in (True, False)
-        ]
     parts = []
-    for group, refit in groups:
-        if not group:
-            continue
+    for group, refit in refit_groups(names, refit_all=refit_all):
         models = [CANDIDATES[n].make(sp, n) for n in group]
         forecaster = PanelStatsForecast(
             models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback()
