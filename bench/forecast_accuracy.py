@@ -29,10 +29,9 @@ import duckdb
 import pandas as pd
 
 from models.forecasting.accuracy import accuracy_summary, forecast_accuracy
-from models.forecasting.auto_select import AutoSelectForecaster
 from models.forecasting.demand import default_forecaster, fit_base_forecasts
 from models.forecasting.reconcile import METHODS
-from models.forecasting.rolling_origin import rolling_origin_errors
+from models.forecasting.rolling_origin import AUTOMATIC_VS_ETS, rolling_origin_errors
 
 
 def demo_backtest(
@@ -86,14 +85,11 @@ def report_demo(summary: pd.DataFrame) -> None:
 def public_series(horizon: int = 3, origins: int = 12) -> pd.DataFrame:
     """Rolling-origin MAE/WAPE of the automatic choice vs automatic ETS on sktime's datasets."""
     from sktime.datasets import load_airline, load_shampoo_sales
-    from sktime.forecasting.statsforecast import StatsForecastAutoETS
 
-    forecasters = {
-        "auto_select": AutoSelectForecaster,
-        "auto_ets": lambda: StatsForecastAutoETS(season_length=12),
-    }
     parts = [
-        rolling_origin_errors(y.astype(float), forecasters, horizon, origins).assign(series=name)
+        rolling_origin_errors(y.astype(float), AUTOMATIC_VS_ETS, horizon, origins).assign(
+            series=name
+        )
         for name, y in (("airline", load_airline()), ("shampoo", load_shampoo_sales()))
     ]
     return pd.concat(parts, ignore_index=True)[

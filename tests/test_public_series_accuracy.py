@@ -13,15 +13,8 @@ import pandas as pd
 import pytest
 from sktime.datasets import load_airline, load_shampoo_sales
 from sktime.forecasting.naive import NaiveForecaster
-from sktime.forecasting.statsforecast import StatsForecastAutoETS
 
-from models.forecasting.auto_select import AutoSelectForecaster
-from models.forecasting.rolling_origin import rolling_origin_errors
-
-FORECASTERS = {
-    "auto_select": AutoSelectForecaster,
-    "auto_ets": lambda: StatsForecastAutoETS(season_length=12),
-}
+from models.forecasting.rolling_origin import AUTOMATIC_VS_ETS, rolling_origin_errors
 
 
 @pytest.mark.parametrize(
@@ -34,7 +27,7 @@ FORECASTERS = {
 def test_automatic_choice_is_at_least_as_accurate_as_automatic_ets(
     name, load, auto_select_mae, auto_ets_mae
 ) -> None:
-    errors = rolling_origin_errors(load().astype(float), FORECASTERS).set_index("forecaster")
+    errors = rolling_origin_errors(load().astype(float), AUTOMATIC_VS_ETS).set_index("forecaster")
 
     assert errors.loc["auto_select", "mae"] <= errors.loc["auto_ets", "mae"], name
     assert errors.loc["auto_select", "mae"] == pytest.approx(auto_select_mae, abs=1e-3)

@@ -16,6 +16,15 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
+from sktime.forecasting.statsforecast import StatsForecastAutoETS
+
+from models.forecasting.auto_select import AutoSelectForecaster
+
+# The comparison: the automatic choice with its defaults, and automatic ETS alone.
+AUTOMATIC_VS_ETS: dict[str, Callable[[], BaseForecaster]] = {
+    "auto_select": AutoSelectForecaster,
+    "auto_ets": lambda: StatsForecastAutoETS(season_length=12),
+}
 
 
 def rolling_origin_errors(
