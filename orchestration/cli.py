@@ -21,12 +21,14 @@ def _demo(args: argparse.Namespace) -> int:
     from orchestration.demo import generate_demo_landing
 
     landing = Path(args.landing) if args.landing else Settings.from_env().landing_dir
+    shares = {} if args.deal_share is None else {"deal_share": args.deal_share}
     summary = generate_demo_landing(
         landing,
         scale=args.scale,
         seed=args.seed,
         end_month=parse_month(args.end_month) if args.end_month else None,
         file_format=args.format,
+        **shares,
     )
     total = sum(summary.row_counts.values())
     print(f"Demo landing folder written to {landing} (history up to {summary.end_month:%Y-%m}):")
@@ -35,7 +37,19 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"  {'total':<20} {total:>10,} rows")
     if summary.bad_rows:
         print(f"  ({len(summary.bad_rows)} deliberately malformed rows, to show quarantine)")
+    print(f"  orders from won deals: {summary.deal_share:.0%} of ordered units, the rest run-rate")
     return 0
+
+
+def _deal_share(text: str) -> float:
+    """`--deal-share`: a number from 0 up to (not including) 1."""
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share < 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to below 1, not {text!r}")
+    return share
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -152,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--landing", help="target folder (default: $SOP_LANDING_DIR)")
     demo.add_argument("--end-month", help="last month of history, YYYY-MM (default: last month)")
     demo.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    demo.add_argument(
+        "--deal-share",
+        type=_deal_share,
+        metavar="SHARE",
+        help=(
+            "share of ordered units that come from won CRM deals (their account and "
+            "product, ordered in the weeks after the close), the rest being run-rate "
+            "orders of repeat customers; 0 to below 1, default 0.4; 0 = run-rate only"
+        ),
+    )
     demo.set_defaults(handler=_demo)
 
     backfill = commands.add_parser(

@@ -243,9 +243,12 @@ def _singular(family: str) -> str:
     return family[:-3] + "y" if family.endswith("ies") else family.removesuffix("s")
 
 
-def sample_units(rng: np.random.Generator, catalog: Catalog, n_months: int) -> np.ndarray:
-    """Units per product, region and history month: gamma-Poisson around the mean, rare tenders."""
-    mean = catalog.mean_demand[:, :, :n_months]
+def sample_units(
+    rng: np.random.Generator, catalog: Catalog, n_months: int, share: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """Units per product, region and history month: gamma-Poisson around `share` (a number,
+    or one per product) of the mean, rare tenders."""
+    mean = catalog.mean_demand[:, :, :n_months] * np.reshape(share, (-1, 1, 1))
     k = catalog.dispersion[:, None, None]
     rate = rng.gamma(np.broadcast_to(k, mean.shape), 1.0) / k * mean
     tender = rng.random(mean.shape) < 0.006

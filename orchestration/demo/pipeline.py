@@ -8,6 +8,15 @@ opportunity then walks the canonical stages with segment-dependent stage
 durations, skips, drop-offs, re-scoping and close-date pushes, driven by its
 owner's hidden skill. The simulation is cut at the as-of moment: what has not
 happened by then is an open deal, whose last history row is its current state.
+
+Deals are for one product and a quantity each. The product is drawn by the
+square root of its monthly units in the deal's region, and the quantity is
+in proportion to the same root (times a segment size and noise, at most
+MAX_DEAL_MONTHS of the region's demand), so the units a product wins follow
+its demand. Quantities and amounts are set after the walk, which never
+depends on them, and scaled so that the units won during history are
+`deal_share` of the catalogue's demand: won deals then become that share of
+the order lines (`orchestration.demo.deal_orders`).
 """
 
 from __future__ import annotations
@@ -41,10 +50,32 @@ FORECAST_CATEGORY = ("Pipeline", "Pipeline", "Best Case", "Commit", "Closed", "O
 STAGE_DAYS = np.array([8.0, 12.0, 16.0, 12.0])
 SEGMENT_PACE = np.array([1.0, 1.5, 2.3])
 LOSE_RATE = np.array([0.30, 0.32, 0.27, 0.30])
-DEAL_SIZE = np.array([15_000.0, 45_000.0, 180_000.0])
+#: Relative deal size by segment (SMB, Mid-Market, Enterprise), in units of the same product.
+DEAL_SIZE = np.array([1.0, 2.5, 6.0])
 DISCOUNT = np.array([[0.0, 0.08], [0.04, 0.14], [0.08, 0.22]])
 #: Share of EMEA web leads synced from a marketing tool that writes local time with an offset.
 OFFSET_SHARE = 0.35
+#: Default share of ordered units that come from won deals (the rest is run-rate demand):
+#: a B2B mix of quoted projects and new accounts beside repeat and spare-part orders.
+DEFAULT_DEAL_SHARE = 0.4
+#: The most units one deal quotes, in months of the product's demand in the deal's region.
+MAX_DEAL_MONTHS = 12.0
+
+
+@dataclass(frozen=True)
+class WonDeals:
+    """Every deal won up to the as-of date, also those closed before history (not in the files).
+
+    `opportunity_id` is empty for a deal won before history starts: the CRM
+    files keep only the deals still open then, but its orders may fall in history.
+    """
+
+    opportunity_id: np.ndarray
+    account: np.ndarray
+    product: np.ndarray
+    quantity: np.ndarray
+    amount: np.ndarray
+    close_day: np.ndarray
 
 
 @dataclass
@@ -64,10 +95,21 @@ class Pipeline:
     opp_closed: np.ndarray
     opp_amount: np.ndarray
     opp_close_day: np.ndarray
+    won: WonDeals
 
 
-def build_pipeline(rng: np.random.Generator, tl: Timeline, org: Org, catalog: Catalog) -> Pipeline:
-    """Simulate the funnel over the history of `tl`."""
+def build_pipeline(
+    rng: np.random.Generator,
+    tl: Timeline,
+    org: Org,
+    catalog: Catalog,
+    deal_share: float = DEFAULT_DEAL_SHARE,
+) -> Pipeline:
+    """Simulate the funnel over the history of `tl`, deals sized for `deal_share` of demand.
+
+    A share of 0 (won deals do not become orders) sizes deals as the default
+    share does, so the CRM is the same as the default demo's.
+    """
     lead = _leads(rng, tl, org)
 
     # Opportunities: converted leads, AE-sourced ones, and the warm-up pipeline.
@@ -108,8 +150,18 @@ def build_pipeline(rng: np.random.Generator, tl: Timeline, org: Org, catalog: Ca
     )
     segment = org.acct_segment[account]
     month = np.maximum(tl.month_of_day(created // DAY), 0)
-    product = _products(rng, catalog, month, segment)
-    sim = _simulate(rng, tl, created, start, segment, org.rep_skill[owner], catalog.price[product])
+    region = org.acct_region[account]
+    size = lognormal(rng, DEAL_SIZE[segment], 0.6, segment.size) * org.rep_skill[owner] ** 0.3
+    walk = _walk(rng, tl, created, start, segment, org.rep_skill[owner])
+    product = _products(rng, catalog, month, region)
+    regional = catalog.mean_demand[product, region, month]  # the product's units a month there
+    units = size * np.sqrt(regional)
+    cap = np.maximum(1, np.round(MAX_DEAL_MONTHS * regional))
+    # Deals are scaled so that the units won during history are the share of demand.
+    share = deal_share if deal_share > 0 else DEFAULT_DEAL_SHARE
+    won = _won_in_history(walk, tl)
+    scale = _scale(walk, won, units, cap, share * catalog.mean_demand[:, :, : tl.n_hist].sum())
+    sim = _size(walk, units * scale, start, catalog.price[product], cap)
 
     # The warm-up only contributes deals still open when history starts.
     rows = sim["rows"]
@@ -122,6 +174,7 @@ def build_pipeline(rng: np.random.Generator, tl: Timeline, org: Org, catalog: Ca
     rows["opp"] = position[rows["opp"]]
     row_order = np.lexsort((rows["ts"], rows["opp"]))
     rows = {k: v[row_order] for k, v in rows.items()}
+    account_all, product_all = account, product
     owner, created, source, from_lead, account, segment, product = (
         a[order] for a in (owner, created, source, from_lead, account, segment, product)
     )
@@ -181,6 +234,16 @@ def build_pipeline(rng: np.random.Generator, tl: Timeline, org: Org, catalog: Ca
     lead_opp[from_lead[linked]] = opp_ids[linked]
     leads = lead["table"]
     leads["opportunity_id"] = lead_opp
+    won_ever = np.flatnonzero(sim["stage"] == WON)
+    in_files = position[won_ever]
+    won_deals = WonDeals(
+        opportunity_id=np.where(in_files >= 0, opp_ids[np.maximum(in_files, 0)], ""),
+        account=account_all[won_ever],
+        product=product_all[won_ever],
+        quantity=sim["quantity"][won_ever],
+        amount=sim["amount"][won_ever],
+        close_day=sim["close"][won_ever],
+    )
     return Pipeline(
         leads=leads,
         lead_offsets=lead["offsets"],
@@ -195,6 +258,7 @@ def build_pipeline(rng: np.random.Generator, tl: Timeline, org: Org, catalog: Ca
         opp_closed=closed,
         opp_amount=amount_now,
         opp_close_day=close_now,
+        won=won_deals,
     )
 
 
@@ -314,40 +378,47 @@ def _leads(rng: np.random.Generator, tl: Timeline, org: Org) -> dict:
 
 
 def _products(
-    rng: np.random.Generator, catalog: Catalog, month: np.ndarray, segment: np.ndarray
+    rng: np.random.Generator, catalog: Catalog, month: np.ndarray, region: np.ndarray
 ) -> np.ndarray:
-    """A sellable product per opportunity; bigger segments lean to pricier products."""
+    """A sellable product per opportunity, weighted by the square root of its units a month
+    in the deal's region.
+
+    Deals quote units in proportion to the same square root (`build_pipeline`),
+    so the units a product wins follow its demand, and every product can expect
+    the same share of its demand from deals: the big sellers in many deals of
+    moderate size, the slow ones in a few relatively big ones.
+    """
     out = np.zeros(month.size, dtype=np.int64)
-    popularity = catalog.mean_demand.sum(axis=1).mean(axis=1) ** 0.3
-    tilt = np.array([-0.2, 0.1, 0.4])
     for m in np.unique(month):
         sellable = catalog.sellable(int(m), horizon=3)
-        for s in range(3):
-            sel = np.flatnonzero((month == m) & (segment == s))
-            if sel.size:
-                w = sellable * popularity * catalog.price ** tilt[s]
-                out[sel] = choice(rng, w, sel.size)
+        for r in np.unique(region[month == m]):
+            sel = np.flatnonzero((month == m) & (region == r))
+            w = sellable * np.sqrt(catalog.mean_demand[:, r, m])
+            out[sel] = choice(rng, w if w.any() else sellable, sel.size)
     return out
 
 
-def _simulate(
+def _walk(
     rng: np.random.Generator,
     tl: Timeline,
     created: np.ndarray,
     start: np.ndarray,
     segment: np.ndarray,
     skill: np.ndarray,
-    price: np.ndarray,
 ) -> dict:
-    """Walk every opportunity through the stages until it closes or the as-of moment."""
+    """Walk every opportunity through the stages until it closes or the as-of moment.
+
+    Nothing here depends on the deal's product or size, so `_size` can set
+    quantities and amounts afterwards. Returned per opportunity: final
+    `stage`, `close` day, `last_ts`, the `scope` factor of its re-scoping at
+    Proposal (1 when it never got there); and `rows`, its history: opp,
+    stage, ts, close, discount in force, whether re-scoped by then, and
+    whether the row is the loss.
+    """
     n = created.size
     pace = SEGMENT_PACE[segment]
-    target = lognormal(rng, DEAL_SIZE[segment], 0.6, n) * skill**0.3
-    qty = np.maximum(1, np.round(target / price)).astype(np.int64)
     disc = rng.uniform(DISCOUNT[segment, 0], DISCOUNT[segment, 1])
-    exact = np.round(qty * price * (1 - disc), 2)
-    estimate = np.maximum(500.0, np.round(exact / 500) * 500)
-    amount = np.where(start == PROSPECTING, estimate, exact)
+    scope = np.ones(n)
     remaining = np.cumsum(STAGE_DAYS[::-1])[::-1]  # median days left from each open stage
     day0 = created // DAY
     close = day0 + np.round(remaining[start] * pace * lognormal(rng, 1.0, 0.35, n)).astype(np.int64)
@@ -356,8 +427,10 @@ def _simulate(
     rows_opp = [np.arange(n)]
     rows_stage = [start.copy()]
     rows_ts = [created.copy()]
-    rows_amount = [amount.copy()]
     rows_close = [close.copy()]
+    rows_disc = [disc.copy()]
+    rows_scoped = [np.zeros(n, bool)]
+    rows_lost = [np.zeros(n, bool)]
     stage, ts = start.copy(), created.copy()
     alive = np.ones(n, bool)
     lose_rate = np.clip(LOSE_RATE[None, :] / skill[:, None] ** 0.6, 0.05, 0.8)
@@ -384,13 +457,9 @@ def _simulate(
 
         # Re-scoping at proposal, extra discount in negotiation, exact amounts after prospecting.
         rescope = nxt == PROPOSAL
-        qty[idx[rescope]] = np.maximum(
-            1, np.round(qty[idx[rescope]] * lognormal(rng, 1.0, 0.15, rescope.sum()))
-        )
+        scope[idx[rescope]] = lognormal(rng, 1.0, 0.15, rescope.sum())
         haggle = (nxt == NEGOTIATION) | (nxt == WON)
         disc[idx[haggle]] = np.minimum(disc[idx[haggle]] + rng.uniform(0, 0.04, haggle.sum()), 0.35)
-        exact = np.round(qty[idx] * price[idx] * (1 - disc[idx]), 2)
-        amount[idx] = np.where(lose, amount[idx], exact)
 
         new_day = new_ts // DAY
         closes = nxt >= WON
@@ -411,26 +480,105 @@ def _simulate(
         rows_opp.append(idx)
         rows_stage.append(nxt)
         rows_ts.append(new_ts)
-        rows_amount.append(amount[idx].copy())
         rows_close.append(close[idx].copy())
+        rows_disc.append(disc[idx].copy())
+        rows_scoped.append(scope[idx] != 1.0)  # a deal not re-scoped has scope 1
+        rows_lost.append(lose)
 
     rows = {
         "opp": np.concatenate(rows_opp),
         "stage": np.concatenate(rows_stage),
         "ts": np.concatenate(rows_ts),
-        "amount": np.concatenate(rows_amount),
         "close": np.concatenate(rows_close),
+        "discount": np.concatenate(rows_disc),
+        "scoped": np.concatenate(rows_scoped),
+        "lost": np.concatenate(rows_lost),
     }
     order = np.lexsort((rows["ts"], rows["opp"]))
     rows = {k: v[order] for k, v in rows.items()}
     return {
         "stage": stage,
-        "amount": amount,
         "close": close,
-        "quantity": qty,
         "last_ts": ts,
+        "scope": scope,
         "rows": rows,
     }
+
+
+def _won_in_history(walk: dict, tl: Timeline) -> np.ndarray:
+    """Deals won between the first and the last day of history."""
+    close = walk["close"]
+    return (walk["stage"] == WON) & (close >= tl.hist_start) & (close <= tl.as_of_day)
+
+
+def _quantities(walk: dict, units: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units first quoted (`units` rounded, 1 to `cap`), and units after the re-scoping at
+    Proposal (the same without one)."""
+    first = np.clip(np.round(units), 1, cap).astype(np.int64)
+    scoped = np.maximum(1, np.round(first * walk["scope"])).astype(np.int64)
+    return first, scoped
+
+
+def _size(
+    walk: dict, units: np.ndarray, start: np.ndarray, price: np.ndarray, cap: np.ndarray
+) -> dict:
+    """Quantities and amounts of the walked deals, quoting `units` (at most `cap`).
+
+    A row's amount is its quantity x unit price less the discount in force,
+    except that a deal created in Prospecting starts with a rough estimate
+    (to 500) and a lost deal keeps the amount it had.
+    """
+    first, scoped = _quantities(walk, units, cap)
+    rows = walk["rows"]
+    opp = rows["opp"]
+    qty = np.where(rows["scoped"], scoped[opp], first[opp])
+    amount = np.round(qty * price[opp] * (1 - rows["discount"]), 2)
+    opening = np.concatenate([[True], opp[1:] != opp[:-1]])
+    estimate = np.maximum(500.0, np.round(amount / 500) * 500)
+    amount = np.where(opening & (start[opp] == PROSPECTING), estimate, amount)
+    lost = np.flatnonzero(rows["lost"])  # never an opening row: the previous row is its deal's
+    amount[lost] = amount[lost - 1]
+    closing = np.concatenate([opp[1:] != opp[:-1], [True]])
+    final = np.zeros(first.size)
+    final[opp[closing]] = amount[closing]
+    return {
+        "stage": walk["stage"],
+        "amount": final,
+        "close": walk["close"],
+        "quantity": scoped,
+        "last_ts": walk["last_ts"],
+        "rows": {
+            "opp": opp,
+            "stage": rows["stage"],
+            "ts": rows["ts"],
+            "amount": amount,
+            "close": rows["close"],
+        },
+    }
+
+
+def _won_in_history(walk: dict, tl: Timeline) -> np.ndarray:
+    """Deals won between the first and the last day of history."""
+    close = walk["close"]
+    return (walk["stage"] == WON) & (close >= tl.hist_start) & (close <= tl.as_of_day)
+
+
+def _scale(walk: dict, won: np.ndarray, units: np.ndarray, cap: np.ndarray, target: float) -> float:
+    """The multiplier of `units` that makes the `won` deals quote `target` units in all.
+
+    Quantities are whole and capped, so the total grows in steps: the
+    multiplier is found by bisection on its logarithm, from the uncapped guess.
+    """
+    if not won.any() or target <= 0:
+        return 1.0
+    sub = {"scope": walk["scope"][won]}
+    guess = np.log(target / max(float((units[won] * walk["scope"][won]).sum()), 1e-9))
+    lo, hi = guess - 3.0, guess + 3.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        _, quoted = _quantities(sub, units[won] * np.exp(mid), cap[won])
+        lo, hi = (mid, hi) if quoted.sum() < target else (lo, mid)
+    return float(np.exp((lo + hi) / 2))
 
 
 def _snap_month_end(

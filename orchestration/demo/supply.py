@@ -1,7 +1,8 @@
 """ERP side: order lines, inventory snapshots, resource capacity and open supply.
 
 Everything here is drawn from the catalogue's demand truth so that the files
-agree with each other: orders are noisy draws of it, inventory covers one to
+agree with each other: orders are noisy draws of it (run-rate orders for the
+part that does not come from won deals, `deal_orders` for the rest), inventory covers one to
 two months of it (a few items run low), capacity is sized so that planned
 hours use 70-95% of it with a few tight months, and open supply replenishes
 it within each product's lead time.
@@ -9,12 +10,16 @@ it within each product's lead time.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from orchestration.demo.catalog import Catalog, sample_units
+from orchestration.demo.deal_orders import OrderLines
 from orchestration.demo.org import Org
 from orchestration.demo.sampling import choice, group_rank, id_strings, lognormal, pick_eligible
 from orchestration.demo.timeline import Timeline, weekday
+from orchestration.landing_contract import LANDING_BY_NAME, Column
 
 LOCATIONS = ("WH-ATL", "WH-RTM", "WH-SIN")
 #: Which warehouse serves which region (NA-East, NA-West, EMEA, APAC).
@@ -25,34 +30,83 @@ LINES_PER_ORDER = 2.3
 PRICE_INCREASE = 0.03  # yearly list-price increase: history was sold a bit cheaper
 INVENTORY_MONTHS = 24
 CAPACITY_FUTURE = 24
+#: The least share of a product's demand that comes from repeat (run-rate) orders.
+MIN_RUN_RATE = 0.1
+
+
+#: The orders file as the demo writes it: the contract's columns plus the CRM opportunity a
+#: line comes from (empty for run-rate orders), as ERPs linked to a CRM record it. The
+#: landing contract keeps extra columns and ignores them.
+ORDERS = replace(
+    LANDING_BY_NAME["orders"],
+    columns=(*LANDING_BY_NAME["orders"].columns, Column("opportunity_id", nullable=True)),
+)
 
 
 def build_orders(
-    rng: np.random.Generator, tl: Timeline, org: Org, catalog: Catalog
+    rng: np.random.Generator,
+    tl: Timeline,
+    org: Org,
+    catalog: Catalog,
+    deals: OrderLines | None = None,
 ) -> dict[str, np.ndarray]:
-    """Order lines of the history, in order-number (date) order."""
-    units = sample_units(rng, catalog, tl.n_hist)  # [product, region, month]
+    """Order lines of the history, in order-number (date) order: run-rate plus won deals.
+
+    `deals` are the won deals' order lines (each release its own order). The
+    run-rate part (repeat customers) of each product is its demand less what
+    its deals ordered over history (`run_rate_share`), so the total keeps the
+    catalogue's level and seasonality; its lines shrink with that share, so
+    that there are about as many lines as with the whole demand. Without
+    deals the lines are those of a pure run-rate demo.
+    """
+    if deals is None or deals.day.size == 0:
+        return _order_table(org, catalog, _run_rate_lines(rng, tl, org, catalog, 1.0)[0])
+    share = run_rate_share(tl, catalog, deals)
+    lines, next_header = _run_rate_lines(rng, tl, org, catalog, share)
+    return _order_table(org, catalog, _merge(lines, deals, next_header))
+
+
+def run_rate_share(tl: Timeline, catalog: Catalog, deals: OrderLines) -> np.ndarray:
+    """Per product, the share of its demand over history that its won deals did not order.
+
+    At least MIN_RUN_RATE: every product keeps some repeat business, even one
+    whose deals alone ordered about all of its demand.
+    """
+    demand = catalog.mean_demand[:, :, : tl.n_hist].sum(axis=(1, 2))
+    ordered = np.bincount(deals.product, deals.quantity, minlength=catalog.n)
+    return np.clip(1.0 - ordered / np.maximum(demand, 1e-9), MIN_RUN_RATE, 1.0)
+
+
+def _order_table(org: Org, catalog: Catalog, lines: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The orders landing table of numbered lines."""
+    return {
+        "order_id": id_strings("SO-", 1_000_000 + lines["order_no"], 7),
+        "order_date": lines["day"],
+        "account_id": org.accounts["account_id"][lines["account"]],
+        "product_id": catalog.table["product_id"][lines["product"]],
+        "region": org.accounts["region"][lines["account"]],
+        "quantity": lines["quantity"].astype(np.float64),
+        "net_amount": lines["net_amount"],
+        "opportunity_id": lines["opportunity_id"],
+    }
+
+
+def _run_rate_lines(
+    rng: np.random.Generator,
+    tl: Timeline,
+    org: Org,
+    catalog: Catalog,
+    share: np.ndarray | float,
+) -> tuple[dict[str, np.ndarray], int]:
+    """Repeat-customer lines sorted by (date, header, product), priced, numbered from 1.
+
+    Also returns a header key above every one used, for lines added later.
+    """
+    units = sample_units(rng, catalog, tl.n_hist, share)  # [product, region, month]
     n_prod = catalog.n
     # Lines per product, region and month: cheap items ship in bigger lines.
-    line_size = np.clip(45.0 / catalog.price**0.35, 1.0, 50.0)
-    cells = units.transpose(1, 2, 0).ravel()  # region, month, product
-    cell_product = np.tile(np.arange(n_prod), 4 * tl.n_hist)
-    nz = np.flatnonzero(cells)
-    q = cells[nz]
-    prod = cell_product[nz]
-    block = nz // n_prod  # region * n_hist + month
-    n_lines = 1 + rng.binomial(q - 1, 1.0 / line_size[prod])
-    line_cell = np.repeat(np.arange(nz.size), n_lines)
-    # Every line gets one unit, the rest is shared by random weights (leftover to the first line).
-    w = rng.exponential(1.0, line_cell.size)
-    w_sum = np.bincount(line_cell, w)[line_cell]
-    extra = (q - n_lines)[line_cell]
-    share = np.floor(w / w_sum * extra).astype(np.int64)
-    short = extra - np.bincount(line_cell, share, minlength=nz.size)[line_cell].astype(np.int64)
-    first = np.concatenate([[True], line_cell[1:] != line_cell[:-1]])
-    qty = 1 + share + np.where(first, short, 0)
-    l_prod = prod[line_cell]
-    l_block = block[line_cell]
+    line_size = np.clip(45.0 / catalog.price**0.35 * share, 1.0, 50.0)
+    l_prod, l_block, qty = _lines_of_cells(rng, units, line_size)
 
     # Order headers per region and month; each line joins one of its block's headers.
     lines_per_block = np.bincount(l_block, minlength=4 * tl.n_hist)
@@ -90,14 +144,63 @@ def build_orders(
     list_price = catalog.price[l_prod] * (1 + PRICE_INCREASE) ** ((month - tl.n_hist + 1) / 12)
     net = np.round(qty * list_price * (1 - discount), 2)
     return {
-        "order_id": id_strings("SO-", 1_000_000 + order_no, 7),
-        "order_date": l_day,
-        "account_id": org.accounts["account_id"][l_account],
-        "product_id": catalog.table["product_id"][l_prod],
-        "region": org.accounts["region"][l_account],
-        "quantity": qty.astype(np.float64),
+        "product": l_prod,
+        "account": l_account,
+        "day": l_day,
+        "quantity": qty,
         "net_amount": net,
+        "header": header_key,
+        "order_no": order_no,
+        "opportunity_id": np.full(qty.size, "", dtype=np.dtypes.StringDType()),
+    }, int(header_key.max(initial=0)) + 1
+
+
+def _lines_of_cells(
+    rng: np.random.Generator, units: np.ndarray, line_size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units per [product, region, month] cut into lines: product, block and quantity per line.
+
+    A block is region x n_months + month. Every line gets one unit, the rest
+    is shared by random weights (leftover to the first line).
+    """
+    n_prod, _, n_months = units.shape
+    cells = units.transpose(1, 2, 0).ravel()  # region, month, product
+    cell_product = np.tile(np.arange(n_prod), 4 * n_months)
+    nz = np.flatnonzero(cells)
+    q = cells[nz]
+    prod = cell_product[nz]
+    block = nz // n_prod
+    n_lines = 1 + rng.binomial(q - 1, 1.0 / line_size[prod])
+    line_cell = np.repeat(np.arange(nz.size), n_lines)
+    w = rng.exponential(1.0, line_cell.size)
+    w_sum = np.bincount(line_cell, w)[line_cell]
+    extra = (q - n_lines)[line_cell]
+    share = np.floor(w / w_sum * extra).astype(np.int64)
+    short = extra - np.bincount(line_cell, share, minlength=nz.size)[line_cell].astype(np.int64)
+    first = np.concatenate([[True], line_cell[1:] != line_cell[:-1]])
+    qty = 1 + share + np.where(first, short, 0)
+    return prod[line_cell], block[line_cell], qty
+
+
+def _merge(
+    lines: dict[str, np.ndarray], deals: OrderLines, next_header: int
+) -> dict[str, np.ndarray]:
+    """Run-rate and deal lines in one date order, renumbered; each deal release is an order."""
+    added = {
+        "product": deals.product,
+        "account": deals.account,
+        "day": deals.day,
+        "quantity": deals.quantity,
+        "net_amount": deals.net_amount,
+        "header": next_header + np.arange(deals.day.size),
+        "opportunity_id": deals.opportunity_id.astype(np.dtypes.StringDType()),
     }
+    merged = {k: np.concatenate([lines[k], v]) for k, v in added.items()}
+    order = np.lexsort((merged["product"], merged["header"], merged["day"]))
+    merged = {k: v[order] for k, v in merged.items()}
+    header = merged["header"]
+    merged["order_no"] = np.cumsum(np.concatenate([[True], header[1:] != header[:-1]]))
+    return merged
 
 
 def location_demand(catalog: Catalog) -> np.ndarray:
