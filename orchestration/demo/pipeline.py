@@ -59,7 +59,9 @@ OFFSET_SHARE = 0.35
 #: a B2B mix of quoted projects and new accounts beside repeat and spare-part orders.
 DEFAULT_DEAL_SHARE = 0.4
 #: The most units one deal quotes, in months of the product's demand in the deal's region.
-MAX_DEAL_MONTHS = 12.0
+MAX_DEAL_MONTHS = 6.0
+#: Days from a deal's close date to the middle of its orders (`deal_orders`).
+ORDER_LAG_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,16 @@ def build_pipeline(
     region = org.acct_region[account]
     size = lognormal(rng, DEAL_SIZE[segment], 0.6, segment.size) * org.rep_skill[owner] ** 0.3
     walk = _walk(rng, tl, created, start, segment, org.rep_skill[owner])
-    product = _products(rng, catalog, month, region)
-    regional = catalog.mean_demand[product, region, month]  # the product's units a month there
-    units = size * np.sqrt(regional)
+    # Products and quantities follow demand in the month the deal would be ordered (the
+    # walk is done, so its close date is known), which keeps each product's seasonality.
+    ordered = np.clip(tl.month_of_day(walk["close"] + ORDER_LAG_DAYS), 0, tl.n_total - 1)
+    product = _products(rng, catalog, month, ordered, region)
+    regional = catalog.mean_demand[product, region, ordered]  # the product's units a month there
     cap = np.maximum(1, np.round(MAX_DEAL_MONTHS * regional))
     # Deals are scaled so that the units won during history are the share of demand.
     share = deal_share if deal_share > 0 else DEFAULT_DEAL_SHARE
     won = _won_in_history(walk, tl)
+    units = size * np.sqrt(regional)
     scale = _scale(walk, won, units, cap, share * catalog.mean_demand[:, :, : tl.n_hist].sum())
     sim = _size(walk, units * scale, start, catalog.price[product], cap)
 
@@ -378,10 +383,14 @@ def _leads(rng: np.random.Generator, tl: Timeline, org: Org) -> dict:
 
 
 def _products(
-    rng: np.random.Generator, catalog: Catalog, month: np.ndarray, region: np.ndarray
+    rng: np.random.Generator,
+    catalog: Catalog,
+    month: np.ndarray,
+    ordered: np.ndarray,
+    region: np.ndarray,
 ) -> np.ndarray:
-    """A sellable product per opportunity, weighted by the square root of its units a month
-    in the deal's region.
+    """A product sellable in the created `month` per opportunity, weighted by the square root
+    of its units in the deal's region in the month it would be `ordered`.
 
     Deals quote units in proportion to the same square root (`build_pipeline`),
     so the units a product wins follow its demand, and every product can expect
@@ -389,11 +398,14 @@ def _products(
     moderate size, the slow ones in a few relatively big ones.
     """
     out = np.zeros(month.size, dtype=np.int64)
-    for m in np.unique(month):
-        sellable = catalog.sellable(int(m), horizon=3)
-        for r in np.unique(region[month == m]):
-            sel = np.flatnonzero((month == m) & (region == r))
-            w = sellable * np.sqrt(catalog.mean_demand[:, r, m])
+    root = np.sqrt(catalog.mean_demand)
+    key = (month * root.shape[2] + ordered) * root.shape[1] + region
+    by_key = np.argsort(key, kind="stable")
+    for sel in np.split(by_key, np.flatnonzero(np.diff(key[by_key])) + 1):
+        if sel.size:
+            m, o, r = month[sel[0]], ordered[sel[0]], region[sel[0]]
+            sellable = catalog.sellable(int(m), horizon=3)
+            w = sellable * root[:, r, o]
             out[sel] = choice(rng, w if w.any() else sellable, sel.size)
     return out
 

@@ -185,19 +185,24 @@ def _lines_of_cells(
 def _merge(
     lines: dict[str, np.ndarray], deals: OrderLines, next_header: int
 ) -> dict[str, np.ndarray]:
-    """Run-rate and deal lines in one date order, renumbered; each deal release is an order."""
+    """Deal lines inserted into the date-ordered run-rate lines, renumbered.
+
+    Each deal release is an order of its own, numbered after the run-rate
+    orders of its day (its header key is above theirs), so inserting keeps
+    the (date, header, product) order without sorting everything again.
+    """
+    order = np.lexsort((deals.product, deals.day))
+    at = np.searchsorted(lines["day"], deals.day[order], side="right")
     added = {
-        "product": deals.product,
-        "account": deals.account,
-        "day": deals.day,
-        "quantity": deals.quantity,
-        "net_amount": deals.net_amount,
-        "header": next_header + np.arange(deals.day.size),
-        "opportunity_id": deals.opportunity_id.astype(np.dtypes.StringDType()),
+        "product": deals.product[order],
+        "account": deals.account[order],
+        "day": deals.day[order],
+        "quantity": deals.quantity[order],
+        "net_amount": deals.net_amount[order],
+        "header": next_header + np.arange(order.size),
+        "opportunity_id": deals.opportunity_id[order].astype(np.dtypes.StringDType()),
     }
-    merged = {k: np.concatenate([lines[k], v]) for k, v in added.items()}
-    order = np.lexsort((merged["product"], merged["header"], merged["day"]))
-    merged = {k: v[order] for k, v in merged.items()}
+    merged = {k: np.insert(lines[k], at, v) for k, v in added.items()}
     header = merged["header"]
     merged["order_no"] = np.cumsum(np.concatenate([[True], header[1:] != header[:-1]]))
     return merged
