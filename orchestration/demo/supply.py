@@ -1,11 +1,12 @@
 """ERP side: order lines, inventory snapshots, resource capacity and open supply.
 
 Everything here is drawn from the catalogue's demand truth so that the files
-agree with each other: orders are noisy draws of it (run-rate orders for the
-part that does not come from won deals, `deal_orders` for the rest), inventory covers one to
-two months of it (a few items run low), capacity is sized so that planned
-hours use 70-95% of it with a few tight months, and open supply replenishes
-it within each product's lead time.
+agree with each other: orders are noisy draws of it (run-rate orders of
+repeat customers for the part that won deals do not order, the lines of
+`deal_orders` for the rest), inventory covers one to two months of it (a few
+items run low), capacity is sized so that planned hours use 70-95% of it
+with a few tight months, and open supply replenishes it within each
+product's lead time.
 """
 
 from __future__ import annotations
