@@ -23,6 +23,7 @@ from models.forecasting import VectorizedSeasonalNaive, forecast_demand
 from models.forecasting import auto_select as auto_select_module
 from models.forecasting import demand as demand_module
 from models.forecasting import reconcile as reconcile_module
+from models.forecasting import scoring as scoring_module
 from models.forecasting import seasonal_naive as seasonal_naive_module
 
 Z80 = 1.2815515655446004  # standard normal quantile at 0.9: the 80% interval half-width
@@ -221,7 +222,8 @@ def test_update_with_new_months_equals_a_refit() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [seasonal_naive_module, demand_module, auto_select_module, reconcile_module]
+    "module",
+    [seasonal_naive_module, demand_module, auto_select_module, reconcile_module, scoring_module],
 )
 def test_docstring_examples_run(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -467,6 +467,9 @@ def _base_forecasts(
 ) -> _Base:
     """One panel fit over every node: point, intervals, model and error variance."""
     forecaster = default_forecaster() if forecaster is None else forecaster.clone()
+    # A product sold in one region is its own total: fit each distinct series once.
+    distinct, node_of = _distinct_columns(values)
+    values = values[:, distinct]
     y = _panel(values, months)
     forecaster.fit(y)
     fh = list(range(1, horizon + 1))
@@ -483,13 +486,30 @@ def _base_forecasts(
     z = norm.ppf(0.5 + coverages[0] / 2)
     interval_sd = (first_upper[0] - first_lower[0]) / (2 * z)
     variance = np.where(np.isfinite(rmse), rmse, interval_sd) ** 2
+    model = _per_node(forecaster, ("model_", "method_"), n_nodes, type(forecaster).__name__)
+    kind = _per_node(forecaster, ("kind_",), n_nodes, None)
     return _Base(
-        point=point,
-        bounds=bounds,
-        variance=variance,
-        model=_per_node(forecaster, ("model_", "method_"), n_nodes, type(forecaster).__name__),
-        kind=_per_node(forecaster, ("kind_",), n_nodes, None),
+        point=point[:, node_of],
+        bounds={c: (low[:, node_of], high[:, node_of]) for c, (low, high) in bounds.items()},
+        variance=variance[node_of],
+        model=model[node_of],
+        kind=kind[node_of],
     )
+
+
+def _distinct_columns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first column of each group of identical columns, and each column's group.
+
+    ``values[:, distinct][:, node_of]`` equals ``values``. Identical histories
+    get identical forecasts, so fitting one of them is enough.
+    """
+    keys = [column.tobytes() for column in np.ascontiguousarray(values.T)]
+    _, first, node_of = np.unique(keys, return_index=True, return_inverse=True)
+    # keep the nodes' order (aggregates first), so the fit sees the same panel order
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[node_of.ravel()]
 
 
 def _naive_forecasts(values: np.ndarray, months: pd.PeriodIndex, horizon: int) -> np.ndarray:
