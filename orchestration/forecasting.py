@@ -39,9 +39,10 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             "Monthly demand forecast per product and region, product total (region 'ALL'), "
             "and in fct_demand_forecast_family per family and portfolio (family 'ALL'), for "
             "the forecast horizon, with 80% and 95% intervals and the seasonal naive "
-            "benchmark. Each node's model is chosen by rolling-origin backtest (seasonal "
-            "naive, ETS, Theta, ARIMA, their combination; Croston/TSB/ADIDA for intermittent "
-            "and the mean of trended ETS and Theta for short series), then the levels are "
+            "benchmark. A regular node's forecast is the median of ETS, dynamic optimized "
+            "Theta, the airline ARIMA and seasonal naive, with intervals calibrated on "
+            "held-out months; intermittent nodes take Croston/TSB/ADIDA/mean chosen by "
+            "backtest and short ones the mean of trended ETS and Theta. The levels are then "
             "reconciled to add up. "
             "Every run month's snapshot is kept so accuracy can be tracked by lag."
         ),
