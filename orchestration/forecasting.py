@@ -13,7 +13,7 @@ from orchestration.metadata_plots import accuracy_chart, forecast_chart
 from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-from orchestration.warehouse import replace_rows, replace_table, to_dates
+from orchestration.warehouse import TableWrite, replace_tables, to_dates
 
 DEMAND_FORECAST_TABLE = "forecasting.fct_demand_forecast"
 FAMILY_FORECAST_TABLE = "forecasting.fct_demand_forecast_family"
@@ -69,8 +69,13 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         product_rows = to_dates(forecast.products, ["run_month", "target_month"])
         family_rows = to_dates(forecast.families, ["run_month", "target_month"])
         with sop.warehouse() as con:
-            replace_rows(con, DEMAND_FORECAST_TABLE, product_rows, "run_month = ?", [month])
-            replace_rows(con, FAMILY_FORECAST_TABLE, family_rows, "run_month = ?", [month])
+            replace_tables(
+                con,
+                [
+                    TableWrite(DEMAND_FORECAST_TABLE, product_rows, "run_month = ?", [month]),
+                    TableWrite(FAMILY_FORECAST_TABLE, family_rows, "run_month = ?", [month]),
+                ],
+            )
         return dg.MaterializeResult(metadata=_forecast_metadata(forecast, history, month, sop))
 
     @warehouse_asset(
@@ -104,9 +109,18 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         summary = accuracy_summary(accuracy)
         with sop.warehouse() as con:
             # Rebuilt whole by each run, as of its month (the snapshots themselves are kept).
-            replace_table(con, ACCURACY_TABLE, accuracy, ("target_month", "run_month"))
-            replace_table(
-                con, ACCURACY_SUMMARY_TABLE, summary, ("first_target_month", "last_target_month")
+            replace_tables(
+                con,
+                [
+                    TableWrite(
+                        ACCURACY_TABLE, accuracy, date_columns=("target_month", "run_month")
+                    ),
+                    TableWrite(
+                        ACCURACY_SUMMARY_TABLE,
+                        summary,
+                        date_columns=("first_target_month", "last_target_month"),
+                    ),
+                ],
             )
         portfolio = summary[summary["level"] == "portfolio"][
             ["lag", "points", "wape", "naive_wape", "bias", "accuracy", "fva"]
@@ -176,8 +190,13 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         signal = to_dates(result.signal, ["run_month", "target_month"])
         value = to_dates(result.value, ["run_month"])
         with sop.warehouse() as con:
-            replace_rows(con, SIGNAL_TABLE, signal, "run_month = ?", [month])
-            replace_rows(con, SIGNAL_VALUE_TABLE, value, "run_month = ?", [month])
+            replace_tables(
+                con,
+                [
+                    TableWrite(SIGNAL_TABLE, signal, "run_month = ?", [month]),
+                    TableWrite(SIGNAL_VALUE_TABLE, value, "run_month = ?", [month]),
+                ],
+            )
         shown = result.value[
             [
                 "lag",

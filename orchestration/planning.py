@@ -26,7 +26,7 @@ from orchestration.partitions import partition_month, warehouse_asset
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
 from orchestration.supply_planning import build_supply_planning_assets
-from orchestration.warehouse import replace_rows, replace_table, to_dates
+from orchestration.warehouse import TableWrite, replace_tables, to_dates
 
 DEMAND_PLAN_TABLE = "planning.fct_demand_plan"
 DEMAND_PLAN_KEY = dg.AssetKey(["planning", "fct_demand_plan"])
@@ -118,22 +118,25 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
         plan = to_dates(result.plan, ["run_month", "target_month"])
         applied = to_dates(result.applied, ["run_month", "target_month"])
         with sop.warehouse() as con:
-            replace_rows(con, DEMAND_PLAN_TABLE, plan, "run_month = ?", [month])
-            replace_rows(
+            replace_tables(
                 con,
-                OVERRIDES_TABLE,
-                applied,
-                "run_month = ?",
-                [month],
-                date_columns=("run_month", "target_month"),
-            )
-            replace_rows(
-                con,
-                REJECTIONS_TABLE,
-                to_dates(rejection_rows(month, rejected), ["run_month"]),
-                "run_month = ?",
-                [month],
-                date_columns=("run_month",),
+                [
+                    TableWrite(DEMAND_PLAN_TABLE, plan, "run_month = ?", [month]),
+                    TableWrite(
+                        OVERRIDES_TABLE,
+                        applied,
+                        "run_month = ?",
+                        [month],
+                        date_columns=("run_month", "target_month"),
+                    ),
+                    TableWrite(
+                        REJECTIONS_TABLE,
+                        to_dates(rejection_rows(month, rejected), ["run_month"]),
+                        "run_month = ?",
+                        [month],
+                        date_columns=("run_month",),
+                    ),
+                ],
             )
         for rejection in rejected:
             (context.log.info if rejection.expired else context.log.warning)(rejection.message)
@@ -190,8 +193,15 @@ def build_planning_defs(settings: Settings) -> dg.Definitions:
         summary = override_fva(points)
         with sop.warehouse() as con:
             # Rebuilt whole by each run, as of its month (the plans themselves are kept).
-            replace_table(con, PLAN_ACCURACY_TABLE, points, ("target_month", "run_month"))
-            replace_table(con, PLAN_ACCURACY_SUMMARY_TABLE, summary)
+            replace_tables(
+                con,
+                [
+                    TableWrite(
+                        PLAN_ACCURACY_TABLE, points, date_columns=("target_month", "run_month")
+                    ),
+                    TableWrite(PLAN_ACCURACY_SUMMARY_TABLE, summary),
+                ],
+            )
         portfolio = summary[summary["level"] == "portfolio"]
         return dg.MaterializeResult(
             metadata={

@@ -24,6 +24,8 @@ class SopResource(dg.ConfigurableResource):
     forecast_jobs: int = 1
     service_level: float = 0.95
     holding_rate: float = 0.20
+    materiality_units: float = 10.0
+    materiality_amount: float = 1000.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SopResource:
@@ -37,6 +39,8 @@ class SopResource(dg.ConfigurableResource):
             forecast_jobs=settings.forecast_jobs,
             service_level=settings.service_level,
             holding_rate=settings.holding_rate,
+            materiality_units=settings.materiality_units,
+            materiality_amount=settings.materiality_amount,
         )
 
     @property
@@ -51,6 +55,8 @@ class SopResource(dg.ConfigurableResource):
             forecast_jobs=self.forecast_jobs,
             service_level=self.service_level,
             holding_rate=self.holding_rate,
+            materiality_units=self.materiality_units,
+            materiality_amount=self.materiality_amount,
         )
 
     @contextmanager

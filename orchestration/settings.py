@@ -8,6 +8,7 @@ runs as a subprocess in another working directory.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,10 @@ class Settings:
     service_level: float = 0.95
     # Yearly cost of holding one unit, as a fraction of its unit cost (supply plan).
     holding_rate: float = 0.20
+    # The smallest S&OP action raised (fct_sop_exceptions): at least this many units AND
+    # this much money in the reporting currency (docs/planning.md#materiality).
+    materiality_units: float = 10.0
+    materiality_amount: float = 1000.0
 
     @property
     def warehouse_path(self) -> Path:
@@ -102,7 +107,21 @@ class Settings:
             jobs,
             service_level,
             holding_rate,
+            materiality_units=_non_negative(env, "SOP_MATERIALITY_UNITS", "10"),
+            materiality_amount=_non_negative(env, "SOP_MATERIALITY_AMOUNT", "1000"),
         )
+
+
+def _non_negative(env: Mapping[str, str], name: str, default: str) -> float:
+    """A number setting that must not be negative, with the setting named in the error."""
+    text = env.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {text!r}") from None
+    if not value >= 0:
+        raise ValueError(f"{name} must not be negative, got {text}")
+    return value
 
 
 def parse_month(text: str) -> date:

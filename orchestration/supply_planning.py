@@ -9,7 +9,7 @@ product-level exceptions a planner acts on.
 import dagster as dg
 import pandas as pd
 
-from models.planning.gaps import exceptions, plan_bias, sop_summary
+from models.planning.gaps import Materiality, exceptions, fold_exceptions, plan_bias, sop_summary
 from models.planning.scenarios import (
     BASELINE,
     ScenarioError,
@@ -28,7 +28,7 @@ from orchestration.plan_inputs import (
 )
 from orchestration.resources import SopResource
 from orchestration.settings import Settings
-from orchestration.warehouse import replace_rows, to_dates
+from orchestration.warehouse import TableWrite, replace_tables, to_dates
 
 SUPPLY_PLAN_TABLE = "planning.fct_supply_plan"
 SUPPLY_PLAN_KEY = dg.AssetKey(["planning", "fct_supply_plan"])
@@ -103,14 +103,18 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
             ["run_month", "target_month"],
         )
         with sop.warehouse() as con:
-            replace_rows(con, SUPPLY_PLAN_TABLE, plan, "run_month = ?", [month])
-            replace_rows(con, UTILIZATION_TABLE, utilization, "run_month = ?", [month])
-            replace_rows(
+            replace_tables(
                 con,
-                SCENARIOS_TABLE,
-                to_dates(scenario_rows(month, scenarios), ["run_month"]),
-                "run_month = ?",
-                [month],
+                [
+                    TableWrite(SUPPLY_PLAN_TABLE, plan, "run_month = ?", [month]),
+                    TableWrite(UTILIZATION_TABLE, utilization, "run_month = ?", [month]),
+                    TableWrite(
+                        SCENARIOS_TABLE,
+                        to_dates(scenario_rows(month, scenarios), ["run_month"]),
+                        "run_month = ?",
+                        [month],
+                    ),
+                ],
             )
         baseline = utilization[utilization["scenario"] == BASELINE]
         return dg.MaterializeResult(
@@ -135,15 +139,18 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
         description=(
             "S&OP gaps per scenario, family and month (demand vs supply, shortage, excess, "
             "days of cover, revenue at risk, the recommended action) and, in "
-            "fct_sop_exceptions, one row per product, month and action (expedite open supply, "
-            "move or add capacity, build ahead, raise or cut the plan, review an override) "
-            "with the numbers that justify it."
+            "fct_sop_exceptions, one row per product, action and run of consecutive months "
+            "(expedite open supply, move or add capacity, build ahead, raise or cut the plan, "
+            "review an override) with the numbers that justify it. Actions below the "
+            "materiality thresholds (SOP_MATERIALITY_UNITS and SOP_MATERIALITY_AMOUNT) are "
+            "not raised. Both tables are written in one transaction."
         ),
     )
     def fct_sop_summary(
         context: dg.AssetExecutionContext, sop: SopResource
     ) -> dg.MaterializeResult:
         month = partition_month(context)
+        materiality = Materiality(sop.settings.materiality_units, sop.settings.materiality_amount)
         with sop.warehouse(read_only=True) as con:
             plan = con.execute(
                 f"select * from {SUPPLY_PLAN_TABLE} where run_month = ?", [month]
@@ -171,22 +178,31 @@ def build_supply_planning_assets(settings: Settings) -> list[dg.AssetsDefinition
                 demand_plan,
                 products=products,
                 plan_bias=bias,
+                materiality=materiality,
             )
-            actions.append(found.assign(scenario=scenario))
+            actions.append(fold_exceptions(found).assign(scenario=scenario))
             summaries.append(
-                sop_summary(rows.drop(columns="scenario"), found).assign(scenario=scenario)
+                sop_summary(rows.drop(columns="scenario"), found, materiality=materiality).assign(
+                    scenario=scenario
+                )
             )
         summary = to_dates(pd.concat(summaries, ignore_index=True), ["run_month", "target_month"])
-        found = to_dates(pd.concat(actions, ignore_index=True), ["run_month", "target_month"])
+        found = to_dates(
+            pd.concat(actions, ignore_index=True), ["run_month", "first_month", "last_month"]
+        )
         with sop.warehouse() as con:
-            replace_rows(con, SUMMARY_TABLE, summary, "run_month = ?", [month])
-            replace_rows(
+            replace_tables(
                 con,
-                EXCEPTIONS_TABLE,
-                found,
-                "run_month = ?",
-                [month],
-                date_columns=("run_month", "target_month"),
+                [
+                    TableWrite(SUMMARY_TABLE, summary, "run_month = ?", [month]),
+                    TableWrite(
+                        EXCEPTIONS_TABLE,
+                        found,
+                        "run_month = ?",
+                        [month],
+                        date_columns=("run_month", "first_month", "last_month"),
+                    ),
+                ],
             )
         top = found[found["scenario"] == BASELINE].head(10)
         return dg.MaterializeResult(

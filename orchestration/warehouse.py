@@ -7,8 +7,9 @@ even when the work inside it raises (dagster-duckdb's resource does not).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -28,30 +29,53 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+@dataclass(frozen=True)
+class TableWrite:
+    """New contents for one table: the whole table, or the rows that match `where`.
+
+    `where` None rebuilds the table from `frame` (tables rebuilt whole by each
+    run); otherwise the rows matching `where` (with `params`) are replaced by
+    `frame` and the others kept (tables that keep history across runs, so a
+    re-run of a month replaces that month only), and the table is created
+    when missing. `date_columns` (datetime64 or dates in the frame) become
+    DATE columns; text columns become VARCHAR even when empty, where DuckDB
+    would read an all-null object column as INTEGER.
+    """
+
+    table: str
+    frame: pd.DataFrame
+    where: str | None = None
+    params: Sequence[object] = ()
+    date_columns: tuple[str, ...] = ()
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, writes: Sequence[TableWrite]) -> None:
+    """Apply every write of `writes` in one transaction: all tables change, or none.
+
+    An asset that writes a pair of tables (a forecast and its family level, a
+    plan and its capacity utilization) must never leave one new and one old
+    when the second write fails, or a reader joins this month's plan to last
+    month's utilization. DuckDB's DDL is transactional, so creating a table
+    or adding a column rolls back too.
+    """
+    con.execute("begin transaction")
+    try:
+        for write in writes:
+            _write(con, write)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
 def replace_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
     date_columns: tuple[str, ...] = (),
 ) -> None:
-    """Replace `table` with `frame` in one statement (tables rebuilt whole by each run).
-
-    `date_columns` (datetime64 in the frame) become DATE columns and text (object)
-    columns VARCHAR; both are cast in SQL so that an empty frame still gives the
-    table its types (DuckDB reads an empty object column as INTEGER).
-    """
-    texts = [c for c in frame.columns if frame[c].dtype == object and c not in date_columns]
-    casts = ", ".join(
-        [f'cast("{c}" as date) as "{c}"' for c in date_columns]
-        + [f'cast("{c}" as varchar) as "{c}"' for c in texts]
-    )
-    select = f"* replace ({casts})" if casts else "*"
-    con.register("_incoming", frame)
-    try:
-        con.execute(f"create schema if not exists {table.split('.')[0]}")
-        con.execute(f"create or replace table {table} as select {select} from _incoming")
-    finally:
-        con.unregister("_incoming")
+    """Replace `table` with `frame` (one table; see `replace_tables` for several)."""
+    replace_tables(con, [TableWrite(table, frame, date_columns=date_columns)])
 
 
 def replace_rows(
@@ -64,37 +88,38 @@ def replace_rows(
 ) -> None:
     """Replace the rows of `table` matching `where` with `frame`, creating the table if needed.
 
-    Tables that keep history across runs (forecast snapshots, check results)
-    are written this way, so re-running a month replaces that month only.
-    `date_columns` name the DATE columns of a table whose first frame may be
-    empty, where DuckDB could not tell their type from the values.
+    One table; see `replace_tables` for several in one transaction.
     """
-    schema = table.split(".")[0]
+    replace_tables(con, [TableWrite(table, frame, where, params, date_columns)])
+
+
+def _write(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
+    """One write of `replace_tables`, inside its transaction."""
+    frame, table = write.frame, write.table
+    # A whole table takes VARCHAR for every text column; a kept table only needs the
+    # cast where a column is all null (the first month with no overrides, say).
+    texts = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        and c not in write.date_columns
+        and (write.where is None or frame[c].isna().all())
+    ]
+    casts = ", ".join(
+        [f'cast("{c}" as date) as "{c}"' for c in write.date_columns]
+        + [f'cast("{c}" as varchar) as "{c}"' for c in texts]
+    )
+    select = f"* replace ({casts})" if casts else "*"
     con.register("_incoming", frame)
     try:
-        con.execute(f"create schema if not exists {schema}")
-        # DuckDB reads an empty object column as INTEGER; a month with no rows
-        # (no overrides yet) must still create its text columns as VARCHAR.
-        texts = [
-            c
-            for c in frame.columns
-            if frame[c].dtype == object and frame[c].isna().all() and c not in date_columns
-        ]
-        casts = ", ".join(
-            [f'cast("{c}" as date) as "{c}"' for c in date_columns]
-            + [f'cast("{c}" as varchar) as "{c}"' for c in texts]
-        )
-        select = f"* replace ({casts})" if casts else "*"
+        con.execute(f"create schema if not exists {table.split('.')[0]}")
+        if write.where is None:
+            con.execute(f"create or replace table {table} as select {select} from _incoming")
+            return
         con.execute(f"create table if not exists {table} as select {select} from _incoming limit 0")
         _add_new_columns(con, table)
-        con.execute("begin transaction")
-        try:
-            con.execute(f"delete from {table} where {where}", params)
-            con.execute(f"insert into {table} by name select * from _incoming")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+        con.execute(f"delete from {table} where {write.where}", list(write.params))
+        con.execute(f"insert into {table} by name select * from _incoming")
     finally:
         con.unregister("_incoming")
 

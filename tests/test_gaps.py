@@ -17,8 +17,11 @@ import pytest
 
 from models.planning.gaps import (
     EXCEPTION_COLUMNS,
+    FOLDED_COLUMNS,
     SUMMARY_COLUMNS,
+    Materiality,
     exceptions,
+    fold_exceptions,
     plan_bias,
     product_cover,
     sop_summary,
@@ -548,3 +551,162 @@ def test_an_empty_plan_gives_empty_frames() -> None:
     summary = sop_summary(plan, found)
     assert list(summary.columns) == SUMMARY_COLUMNS
     assert summary.empty
+
+
+# materiality: actions below the thresholds are not raised
+
+
+def _bought(product: str, demand: list[float], price: float, family: str = "Pumps"):
+    """A bought-in product with no stock: every unit of demand is short, one order_supply."""
+    months = [APR, MAY, JUN, JUL, AUG][: len(demand)]
+    return _product(product, months, demand, resource=None, price=price, family=family)
+
+
+def test_materiality_on_both_sides_of_the_unit_and_money_thresholds() -> None:
+    plan = _plan(
+        _bought("P1", [10], price=200),  # 10 units, 2,000: at the unit threshold
+        _bought("P2", [9.99], price=200, family="Valves"),  # 9.99 units: below
+        _bought("P3", [10], price=99.99, family="Valves"),  # 999.90: below the money
+        _bought("P4", [10], price=100),  # 1,000.00: at the money threshold
+    )
+    utilization = _utilization("R1", [APR], [100], [0])
+    materiality = Materiality(units=10, amount=1000)
+    everything = exceptions(plan, utilization, NO_SUPPLY)
+    assert sorted(everything["product_id"]) == ["P1", "P2", "P3", "P4"]
+
+    found = exceptions(plan, utilization, NO_SUPPLY, materiality=materiality)
+    assert _actions(found) == [
+        ("P1", APR, "order_supply", 10.0, None, 2000.0),
+        ("P4", APR, "order_supply", 10.0, None, 1000.0),
+    ]
+    # Valves' 19.99 units short are two actions below the thresholds: no action.
+    summary = sop_summary(plan, found, materiality=materiality).set_index("family")
+    assert summary.loc["Valves", "recommendation"] == (
+        "No action: 19.99 units short, below the materiality thresholds (10 units and 1,000)"
+    )
+    assert summary.loc["Pumps", "recommendation"] == (
+        "2 actions; top: Order 10 units to arrive by 2026-04 (bought in, not made): covers "
+        "10 of 10 units short (2,000 of 2,000 revenue at risk)"
+    )
+    assert fold_exceptions(found)["product_id"].tolist() == ["P1", "P4"]
+
+
+def test_a_flow_is_material_over_its_run_of_consecutive_months() -> None:
+    # P1 is 4 units short in each of April, May and June: 12 units, 1,200 in all.
+    # P2 is 4 short in April and June only: two runs of 4 units, each below.
+    plan = _plan(_bought("P1", [4, 4, 4], price=100), _bought("P2", [4, 0, 4], price=100))
+    utilization = _utilization("R1", [APR, MAY, JUN], [100] * 3, [0] * 3)
+    found = exceptions(plan, utilization, NO_SUPPLY, materiality=Materiality(units=10, amount=1000))
+    assert sorted(zip(found["product_id"], found["target_month"], strict=True)) == [
+        ("P1", APR),
+        ("P1", MAY),
+        ("P1", JUN),
+    ]
+    folded = fold_exceptions(found)
+    assert folded[["first_month", "last_month", "months", "quantity", "priority"]].to_dict(
+        "records"
+    ) == [
+        {"first_month": APR, "last_month": JUN, "months": 3, "quantity": 12.0, "priority": 1200.0}
+    ]
+    # 12.01 units would be needed above: the run's 12 is just below.
+    assert exceptions(plan, utilization, NO_SUPPLY, materiality=Materiality(units=12.01)).empty
+
+
+def test_capacity_actions_are_material_by_the_units_their_hours_make() -> None:
+    # 8 units short of a product taking 5 h each, no hours anywhere: add 40 h.
+    plan = _plan(_product("P1", [APR], [8], hours_per_unit=5, price=100))
+    utilization = _utilization("R1", [APR], [0], [0])
+    products = pd.DataFrame({"product_id": ["P1"], "hours_per_unit": [5.0]})
+    below = exceptions(plan, utilization, NO_SUPPLY, products=products, materiality=Materiality(9))
+    assert below.empty  # 40 hours, but 8 units
+    at = exceptions(plan, utilization, NO_SUPPLY, products=products, materiality=Materiality(8))
+    assert _actions(at) == [("P1", APR, "add_capacity", 40.0, "R1", 800.0)]
+
+
+def test_excess_held_over_months_counts_once() -> None:
+    # The cut_plan example: P1's excess 430, 410 and 390 units at 5 are the same stock
+    # month after month, so the run's size is its largest month, 430 units and 2,150.
+    months = [APR, MAY, JUN]
+    plan = _plan(_product("P1", months, [20, 20, 20], opening=520, safety_stock=10, price=5))
+    utilization = _utilization("R1", months, [100] * 3, [0] * 3)
+    at = exceptions(plan, utilization, NO_SUPPLY, materiality=Materiality(10, 2150))
+    assert len(at) == 3
+    assert exceptions(plan, utilization, NO_SUPPLY, materiality=Materiality(10, 2150.01)).empty
+    folded = fold_exceptions(at)
+    row = folded.iloc[0]
+    assert (row["first_month"], row["last_month"], row["months"]) == (APR, JUN, 3)
+    assert (row["quantity"], row["excess_qty"], row["priority"]) == (430.0, 430.0, 2150.0)
+    assert row["days_of_cover"] == pytest.approx(500 * 92 / 60)
+    assert row["detail"] == (
+        "2026-04 to 2026-06 (3 months, at most 430 units); largest in 2026-04: Cut or delay "
+        "supply: 430 units above safety stock and 3 months of demand (767 days of cover)"
+    )
+
+
+def test_an_action_in_months_1_2_3_and_5_folds_into_two_rows() -> None:
+    # Bought P1 at 10 with no stock: short 10, 20, 10, 0 and 5 units from April to August.
+    plan = _plan(_bought("P1", [10, 20, 10, 0, 5], price=10))
+    utilization = _utilization("R1", [APR, MAY, JUN, JUL, AUG], [100] * 5, [0] * 5)
+    folded = fold_exceptions(exceptions(plan, utilization, NO_SUPPLY))
+    assert list(folded.columns) == FOLDED_COLUMNS
+    assert folded[
+        ["first_month", "last_month", "months", "action", "quantity", "shortage_qty", "priority"]
+    ].to_dict("records") == [
+        {
+            "first_month": APR,
+            "last_month": JUN,
+            "months": 3,
+            "action": "order_supply",
+            "quantity": 40.0,
+            "shortage_qty": 40.0,
+            "priority": 400.0,
+        },
+        {
+            "first_month": AUG,
+            "last_month": AUG,
+            "months": 1,
+            "action": "order_supply",
+            "quantity": 5.0,
+            "shortage_qty": 5.0,
+            "priority": 50.0,
+        },
+    ]
+    assert folded["revenue_at_risk"].tolist() == [400.0, 50.0]
+    assert folded["detail"].tolist() == [
+        "2026-04 to 2026-06 (3 months, 40 units in all); largest in 2026-05: Order 20 units to "
+        "arrive by 2026-05 (bought in, not made): covers 20 of 20 units short "
+        "(200 of 200 revenue at risk)",
+        "Order 5 units to arrive by 2026-08 (bought in, not made): covers 5 of 5 units short "
+        "(50 of 50 revenue at risk)",
+    ]
+
+
+def test_a_review_up_and_a_review_down_are_two_rows() -> None:
+    months = [APR, MAY, JUN]
+    plan = _plan(_product("P1", months, [150, 140, 60], opening=350, price=10))
+    utilization = _utilization("R1", months, [100] * 3, [0] * 3)
+    demand_plan = pd.DataFrame(
+        {
+            "product_id": ["P1"] * 3,
+            "target_month": pd.to_datetime(months),
+            "statistical_qty": [100.0, 100.0, 100.0],
+            "consensus_qty": [150.0, 140.0, 60.0],
+        }
+    )
+    folded = fold_exceptions(exceptions(plan, utilization, NO_SUPPLY, demand_plan=demand_plan))
+    # Up 50 + 40 in April-May (900 at 10), down 40 in June (400).
+    assert folded[["first_month", "last_month", "quantity", "priority"]].to_dict("records") == [
+        {"first_month": APR, "last_month": MAY, "quantity": 90.0, "priority": 900.0},
+        {"first_month": JUN, "last_month": JUN, "quantity": -40.0, "priority": 400.0},
+    ]
+
+
+def test_no_exception_folds_into_an_empty_frame_with_the_columns() -> None:
+    folded = fold_exceptions(pd.DataFrame(columns=EXCEPTION_COLUMNS))
+    assert folded.empty
+    assert list(folded.columns) == FOLDED_COLUMNS
+
+
+def test_materiality_thresholds_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        Materiality(units=-1)

@@ -163,20 +163,32 @@ def _plan_rows() -> list[dict]:
     return rows
 
 
-# run, scenario, product, target month, action, detail, quantity, revenue at risk, reference,
-# priority. The last two are of another scenario and another run: never in the June baseline.
+# run, scenario, product, first and last month, action, detail, quantity, revenue at risk,
+# reference, priority: rows of fct_sop_exceptions, already one per run of consecutive months.
+# The last two are of another scenario and another run: never in the June baseline.
 EXCEPTIONS = [
-    (JUN, "baseline", "P3", JUL, "reduce production", "Excess above safety", 5, 0, "", 20),
-    (JUN, "baseline", "P1", SEP, "expedite", "Short 20: <b>rush</b> & go", 20, 200, "PO-1", 90),
-    (JUN, "baseline", "P2", AUG, "expedite", "Shortage of 10", 10, 200, "PO-2", 80),
-    (JUN, "upside", "P3", JUL, "expedite", "Upside only", 2, 100, "", 99),
-    (MAY, "baseline", "P3", AUG, "expedite", "May run only", 10, 500, "", 95),
+    (JUN, "baseline", "P3", (JUL, SEP), "cut_plan", "Excess above safety", 5, 0, "", 20),
+    (
+        JUN,
+        "baseline",
+        "P1",
+        (SEP, SEP),
+        "expedite",
+        "Short 20: <b>rush</b> & go",
+        20,
+        200,
+        "PO-1",
+        90,
+    ),
+    (JUN, "baseline", "P2", (AUG, AUG), "expedite", "Shortage of 10", 10, 200, "PO-2", 80),
+    (JUN, "upside", "P3", (JUL, JUL), "expedite", "Upside only", 2, 100, "", 99),
+    (MAY, "baseline", "P3", (AUG, AUG), "expedite", "May run only", 10, 500, "", 95),
 ]
 
 
 def _exceptions() -> list[dict]:
     rows = []
-    for run, scenario, product_id, month, action, detail, qty, risk, ref, priority in EXCEPTIONS:
+    for run, scenario, product_id, months, action, detail, qty, risk, ref, priority in EXCEPTIONS:
         short = qty if action == "expedite" else 0
         rows.append(
             {
@@ -184,7 +196,9 @@ def _exceptions() -> list[dict]:
                 "scenario": scenario,
                 "product_id": product_id,
                 "family": PRODUCTS[product_id][0],
-                "target_month": month,
+                "first_month": months[0],
+                "last_month": months[1],
+                "months": months[1].month - months[0].month + 1,
                 "action": action,
                 "detail": detail,
                 "quantity": float(qty),
@@ -534,6 +548,9 @@ def test_exceptions_are_the_baseline_of_the_run_by_priority_and_escaped(pack):
     section = _section(pack.html, "exceptions")
     priorities = [int(p) for p in re.findall(r'<tr><td class="num">(\d+)</td>', section)]
     assert priorities == [90, 80, 20]
+    # A run of months shows as its range, a single month as that month.
+    assert '<td class="num">20</td><td>Jul 2025 to Sep 2025</td>' in section
+    assert '<td class="num">90</td><td>Sep 2025</td>' in section
     assert "Upside only" not in section and "May run only" not in section
     assert "Short 20: &lt;b&gt;rush&lt;/b&gt; &amp; go" in section
     assert "<b>rush</b>" not in pack.html

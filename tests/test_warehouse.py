@@ -1,4 +1,5 @@
-"""replace_rows: a re-run of a month replaces that month and keeps the others."""
+"""replace_rows: a re-run of a month replaces that month and keeps the others;
+replace_tables: several tables change in one transaction, or none does."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.warehouse import connect, replace_rows
+from orchestration.warehouse import TableWrite, connect, replace_rows, replace_tables
 
 
 def _month(month: date, values: list[float]) -> pd.DataFrame:
@@ -35,3 +36,55 @@ def test_a_failed_insert_leaves_the_previous_rows(tmp_path: Path) -> None:
             replace_rows(con, "f.t", wrong, "run_month = ?", [june])
         rows = con.execute("select qty from f.t").fetchall()
     assert rows == [(1.0,)]
+
+
+def _pair(con: duckdb.DuckDBPyConnection) -> list[list[tuple]]:
+    return [
+        con.execute(f"select * from {table} order by all").fetchall()
+        for table in ("f.plan", "f.utilization")
+    ]
+
+
+def test_replace_tables_writes_every_table_or_none(tmp_path: Path) -> None:
+    june = date(2025, 6, 1)
+    with connect(tmp_path / "w.duckdb") as con:
+        replace_tables(
+            con,
+            [
+                TableWrite("f.plan", _month(june, [1.0, 2.0]), "run_month = ?", [june]),
+                TableWrite("f.utilization", _month(june, [0.5]), "run_month = ?", [june]),
+            ],
+        )
+        before = _pair(con)
+        assert before == [[(june, 1.0), (june, 2.0)], [(june, 0.5)]]
+        # The plan's rows are replaced inside the transaction, then the utilization's
+        # insert fails on a value DOUBLE cannot take: the plan must roll back too.
+        wrong = pd.DataFrame({"run_month": [june], "qty": ["not a number"]})
+        with pytest.raises(duckdb.ConversionException):
+            replace_tables(
+                con,
+                [
+                    TableWrite("f.plan", _month(june, [7.0]), "run_month = ?", [june]),
+                    TableWrite("f.utilization", wrong, "run_month = ?", [june]),
+                ],
+            )
+        assert _pair(con) == before
+        # A whole-table rebuild and a new table roll back as well.
+        with pytest.raises(duckdb.ConversionException):
+            replace_tables(
+                con,
+                [
+                    TableWrite("f.plan", _month(june, [9.0])),
+                    TableWrite("g.new", _month(june, [1.0])),
+                    TableWrite("f.utilization", wrong, "run_month = ?", [june]),
+                ],
+            )
+        assert _pair(con) == before
+        assert con.execute(
+            "select count(*) from information_schema.tables where table_name = 'new'"
+        ).fetchone() == (0,)
+        # The connection is usable afterwards: the next write commits.
+        replace_tables(
+            con, [TableWrite("f.utilization", _month(june, [0.75]), "run_month = ?", [june])]
+        )
+        assert _pair(con)[1] == [(june, 0.75)]

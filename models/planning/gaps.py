@@ -134,6 +134,26 @@ SUMMARY_COLUMNS = [
     "fill_rate",
     "recommendation",
 ]
+# Actions about stock held from one month to the next: a run of months is its largest
+# month, not the sum (the same excess units sit in stock in every month of the run).
+STOCK_ACTIONS = ("cut_plan", "build_ahead")
+FOLDED_COLUMNS = [
+    "run_month",
+    "product_id",
+    "family",
+    "first_month",
+    "last_month",
+    "months",
+    "action",
+    "detail",
+    "quantity",
+    "shortage_qty",
+    "excess_qty",
+    "days_of_cover",
+    "revenue_at_risk",
+    "reference",
+    "priority",
+]
 NO_ACTION = "No action: demand is covered"
 NO_DEMAND = "No action: no demand"
 
@@ -264,8 +284,16 @@ def product_cover(plan: pd.DataFrame, cover_months: int = 3) -> pd.DataFrame:
     return frame
 
 
-def _recommendation(actions: pd.DataFrame, demand: float, shortage: float) -> str:
+def _recommendation(
+    actions: pd.DataFrame, demand: float, shortage: float, materiality: Materiality | None
+) -> str:
     if actions.empty:
+        if shortage > TOLERANCE and materiality is not None:
+            # exceptions() drops only immaterial actions, and every shortage has one.
+            return (
+                f"No action: {_qty(shortage)} units short, below the materiality "
+                f"thresholds ({materiality.describe()})"
+            )
         if shortage > TOLERANCE:
             return f"{_qty(shortage)} units short: no action found in open supply or capacity"
         return NO_ACTION if demand > TOLERANCE else NO_DEMAND
@@ -274,7 +302,10 @@ def _recommendation(actions: pd.DataFrame, demand: float, shortage: float) -> st
 
 
 def sop_summary(
-    plan: pd.DataFrame, exceptions: pd.DataFrame, cover_months: int = 3
+    plan: pd.DataFrame,
+    exceptions: pd.DataFrame,
+    cover_months: int = 3,
+    materiality: Materiality | None = None,
 ) -> pd.DataFrame:
     """The S&OP summary by family and month (``fct_sop_summary`` without `scenario`).
 
@@ -287,6 +318,9 @@ def sop_summary(
         The output of :func:`exceptions` for the same plan.
     cover_months : int
         Months of forward demand for excess and days of cover.
+    materiality : Materiality, optional
+        The thresholds `exceptions` was given: a shortage without an action
+        then says its actions were below them.
 
     Returns
     -------
@@ -299,7 +333,8 @@ def sop_summary(
         demand); recommendation = the detail of the family-month's action
         with the highest priority, prefixed "N actions; top: " when there
         are several, else "No action: demand is covered" (or "No action: no
-        demand"). The caller adds `scenario`.
+        demand", or with `materiality` "No action: N units short, below the
+        materiality thresholds (...)"). The caller adds `scenario`.
     """
     products = product_cover(plan, cover_months)
     products["supply_qty"] = products["receipts_qty"] + products["production_qty"]
@@ -332,7 +367,7 @@ def sop_summary(
     by_cell = dict(iter(actions.groupby(["family", "_month"])))
     empty = actions.iloc[0:0]
     summary["recommendation"] = [
-        _recommendation(by_cell.get((family, month), empty), demand, shortage)
+        _recommendation(by_cell.get((family, month), empty), demand, shortage, materiality)
         for family, month, demand, shortage in zip(
             summary["family"],
             summary["_month"],
@@ -399,7 +434,11 @@ class _Rows:
         quantity: float,
         reference: str | None,
         priority: float,
+        units: float | None = None,
     ) -> None:
+        """One action; `units` are the product units it concerns, |quantity| unless given
+        (the capacity actions count hours)."""
+        units = abs(quantity) if units is None else units
         self.rows.append(
             {
                 "run_month": cell["run_month"],
@@ -416,6 +455,8 @@ class _Rows:
                 "reference": reference,
                 "priority": priority,
                 "_month": cell["_month"],
+                "_units": units,
+                "_value": units * cell["unit_price"],
             }
         )
 
@@ -510,6 +551,7 @@ def _capacity(
                 math.nan,
                 resource,
                 units * cell["unit_price"],
+                units=units,
             )
             continue
         hours = units * rate
@@ -528,6 +570,7 @@ def _capacity(
                 moved,
                 resource,
                 moved / rate * cell["unit_price"],
+                units=moved / rate,
             )
         if hours > TOLERANCE:
             rows.add(
@@ -538,6 +581,7 @@ def _capacity(
                 hours,
                 resource,
                 hours / rate * cell["unit_price"],
+                units=hours / rate,
             )
 
 
@@ -646,6 +690,181 @@ def _raise_plan(
         )
 
 
+@dataclass(frozen=True)
+class Materiality:
+    """The smallest action worth raising: at least `units` units AND `amount` money.
+
+    An action's units are the product units it concerns (for the capacity
+    actions, the units the hours make) and its money those units x
+    unit_price, both over the run of consecutive months it is folded into:
+    summed for a flow (units to expedite, order or make, a gap between
+    consensus and forecast), the largest month for a stock held from month to
+    month (``STOCK_ACTIONS``). Both thresholds must be met, so a cheap part
+    needs many units and an expensive one a real amount.
+
+    Examples
+    --------
+    >>> Materiality(units=10, amount=1000).describe()
+    '10 units and 1,000'
+    """
+
+    units: float = 0.0
+    amount: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.units < 0 or self.amount < 0:
+            raise ValueError(f"materiality thresholds must not be negative, got {self}")
+
+    def describe(self) -> str:
+        """The thresholds for a sentence."""
+        return f"{_qty(self.units)} units and {_money(self.amount)}"
+
+    def keeps(self, rows: pd.DataFrame) -> pd.Series:
+        """Which rows (with _units and _value) belong to a material run of months.
+
+        A NaN (a product without a price) is never below a threshold: an
+        action whose size is unknown is kept rather than hidden.
+        """
+        runs = _runs(rows)
+        units = _run_total(rows, runs, rows["_units"])
+        value = _run_total(rows, runs, rows["_value"])
+        small = (units < self.units - TOLERANCE) | (value < self.amount - TOLERANCE)
+        return ~small
+
+
+def _runs(rows: pd.DataFrame) -> pd.Series:
+    """The run of each row: the same product, action, reference and direction in
+    consecutive months (a review up and a review down are two runs)."""
+    if rows.empty:
+        return pd.Series(dtype="int64", index=rows.index)
+    month = _months(rows["target_month"])
+    keys = pd.DataFrame(
+        {
+            "product_id": rows["product_id"].to_numpy(),
+            "action": rows["action"].to_numpy(),
+            "reference": rows["reference"].where(rows["reference"].map(_filled), "").to_numpy(),
+            "down": (rows["quantity"] < 0).to_numpy(),
+            "month": (month.dt.year * 12 + month.dt.month).to_numpy(),
+        },
+        index=rows.index,
+    )
+    key = ["product_id", "action", "reference", "down"]
+    ordered = keys.sort_values([*key, "month"], kind="stable")
+    same = ordered[key].eq(ordered[key].shift()).all(axis=1)
+    starts = ~(same & (ordered["month"].diff() <= 1))
+    return starts.cumsum().reindex(rows.index)
+
+
+def _run_total(rows: pd.DataFrame, runs: pd.Series, values: pd.Series) -> pd.Series:
+    """Per row, its run's total of `values`: the sum for a flow, the largest month for a stock."""
+    grouped = values.groupby(runs)
+    flows = grouped.transform(lambda v: v.sum(min_count=1))
+    return flows.where(~rows["action"].isin(STOCK_ACTIONS), grouped.transform("max"))
+
+
+def _range_detail(run: pd.DataFrame, peak: pd.Series, quantity: float) -> str:
+    first, last = run["_month"].min(), run["_month"].max()
+    if first == last:
+        return str(peak["detail"])
+    unit = "h" if peak["action"] in ("move_capacity", "add_capacity") else "units"
+    size = ""
+    if not math.isnan(quantity):
+        size = (
+            f", at most {_qty(quantity)} {unit}"
+            if peak["action"] in STOCK_ACTIONS
+            else f", {_qty(quantity)} {unit} in all"
+        )
+    return (
+        f"{_ym(first)} to {_ym(last)} ({len(run)} months{size}); "
+        f"largest in {_ym(peak['_month'])}: {peak['detail']}"
+    )
+
+
+def fold_exceptions(per_month: pd.DataFrame) -> pd.DataFrame:
+    """One row per action that repeats in consecutive months: ``fct_sop_exceptions``.
+
+    An action for one product in months 1, 2, 3 and 5 (the same action,
+    reference and direction) is two rows, months 1-3 and month 5. The table
+    and the meeting pack both show these rows, so the fold is written once,
+    here.
+
+    Parameters
+    ----------
+    per_month : DataFrame
+        The output of :func:`exceptions` (``EXCEPTION_COLUMNS``), one run
+        and one scenario.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``FOLDED_COLUMNS``, sorted by priority (highest first), then
+        first month, product and action. Of a run: first_month, last_month
+        and months (its number of months); quantity and priority summed
+        for a flow, the largest month for a stock (``STOCK_ACTIONS``: the
+        same units are held from one month to the next); shortage_qty and
+        revenue_at_risk summed, excess_qty the largest month; days_of_cover
+        of the peak month (highest priority, then largest quantity, then
+        earliest); detail the peak month's sentence, prefixed with the
+        range when there are several months. The caller adds `scenario`.
+
+    Examples
+    --------
+    >>> months = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-05-01"])
+    >>> rows = pd.DataFrame({"run_month": pd.Timestamp("2025-12-01"), "product_id": "P1",
+    ...     "family": "F", "target_month": months, "action": "order_supply",
+    ...     "detail": ["Order 10", "Order 20", "Order 10", "Order 5"],
+    ...     "quantity": [10.0, 20.0, 10.0, 5.0], "shortage_qty": [10.0, 20.0, 10.0, 5.0],
+    ...     "excess_qty": 0.0, "days_of_cover": 0.0,
+    ...     "revenue_at_risk": [100.0, 200.0, 100.0, 50.0], "reference": None,
+    ...     "priority": [100.0, 200.0, 100.0, 50.0]})
+    >>> folded = fold_exceptions(rows)
+    >>> folded[["months", "quantity", "priority"]].to_numpy().tolist()
+    [[3.0, 40.0, 400.0], [1.0, 5.0, 50.0]]
+    >>> folded["detail"].iloc[0]
+    '2026-01 to 2026-03 (3 months, 40 units in all); largest in 2026-02: Order 20'
+    """
+    frame = per_month.assign(_month=_months(per_month["target_month"]).to_numpy())
+    frame["_run"] = _runs(frame)
+    frame["_size"] = frame["quantity"].abs()
+    records = []
+    for _, run in frame.groupby("_run", sort=False):
+        peak = run.sort_values(
+            ["priority", "_size", "_month"], ascending=[False, False, True], kind="stable"
+        ).iloc[0]
+        stock = peak["action"] in STOCK_ACTIONS
+        quantity = run["quantity"].max() if stock else run["quantity"].sum(min_count=1)
+        first, last = run["_month"].min(), run["_month"].max()
+        records.append(
+            {
+                "run_month": peak["run_month"],
+                "product_id": peak["product_id"],
+                "family": peak["family"],
+                "first_month": run.loc[run["_month"] == first, "target_month"].iloc[0],
+                "last_month": run.loc[run["_month"] == last, "target_month"].iloc[0],
+                "months": len(run),
+                "action": peak["action"],
+                "detail": _range_detail(run, peak, quantity),
+                "quantity": quantity,
+                "shortage_qty": run["shortage_qty"].sum(),
+                "excess_qty": run["excess_qty"].max(),
+                "days_of_cover": peak["days_of_cover"],
+                "revenue_at_risk": run["revenue_at_risk"].sum(),
+                "reference": peak["reference"],
+                "priority": run["priority"].max() if stock else run["priority"].sum(),
+                "_order": ACTIONS.index(peak["action"]),
+                "_first": first,
+            }
+        )
+    folded = pd.DataFrame(records, columns=[*FOLDED_COLUMNS, "_order", "_first"])
+    folded = folded.sort_values(
+        ["priority", "_first", "product_id", "_order", "reference"],
+        ascending=[False, True, True, True, True],
+        kind="stable",
+    )
+    folded = folded[FOLDED_COLUMNS].reset_index(drop=True)
+    return folded.astype({**dict.fromkeys(_FLOAT_COLUMNS, "float64"), "months": "int64"})
+
+
 def exceptions(
     plan: pd.DataFrame,
     utilization: pd.DataFrame,
@@ -658,6 +877,7 @@ def exceptions(
     plan_bias: pd.DataFrame | None = None,
     raise_threshold: float = 0.2,
     min_bias_points: int = 3,
+    materiality: Materiality | None = None,
 ) -> pd.DataFrame:
     """The actions a supply plan calls for, most valuable first (see the module docstring).
 
@@ -695,6 +915,10 @@ def exceptions(
         How far demand must have run above the plan (as -bias) to raise it.
     min_bias_points : int
         Scored months needed before a bias is trusted.
+    materiality : Materiality, optional
+        Keep only the actions that matter: an action is kept when the run of
+        consecutive months it is folded into (:func:`fold_exceptions`) is
+        material, every month of it then. None keeps every action.
 
     Returns
     -------
@@ -721,7 +945,9 @@ def exceptions(
     if plan_bias is not None:
         _raise_plan(cells, plan_bias, raise_threshold, min_bias_points, cover_months, rows)
 
-    frame = pd.DataFrame(rows.rows, columns=[*EXCEPTION_COLUMNS, "_month"])
+    frame = pd.DataFrame(rows.rows, columns=[*EXCEPTION_COLUMNS, "_month", "_units", "_value"])
+    if materiality is not None:
+        frame = frame[materiality.keeps(frame)]
     frame["_order"] = frame["action"].map({a: i for i, a in enumerate(ACTIONS)})
     frame = frame.sort_values(
         ["priority", "_month", "product_id", "_order", "reference"],
@@ -772,8 +998,12 @@ def plan_bias(accuracy: pd.DataFrame, run_month: object, months: int = 6) -> pd.
 __all__ = [
     "ACTIONS",
     "EXCEPTION_COLUMNS",
+    "FOLDED_COLUMNS",
+    "STOCK_ACTIONS",
     "SUMMARY_COLUMNS",
+    "Materiality",
     "exceptions",
+    "fold_exceptions",
     "plan_bias",
     "product_cover",
     "sop_summary",

@@ -193,20 +193,16 @@ def family_balance(source: TableSource, run_month: date) -> pd.DataFrame:
 def top_exceptions(source: TableSource, run_month: date, limit: int = 15) -> pd.DataFrame:
     """The baseline exceptions with the highest priority; ties broken by money at stake.
 
-    An action that repeats month after month for one product (excess stock
-    to cut, say) is one row, its highest-priority month, with `months` saying
-    in how many months it appears: fifteen rows of one product would hide
-    every other action.
+    fct_sop_exceptions holds one row per action and run of consecutive months
+    (first_month to last_month; models.planning.gaps.fold_exceptions), so an
+    action that repeats month after month for one product is already one row
+    and the pack shows the table's rows as they are, never folding them again.
     """
     return source.query(
-        "with ranked as (select *, count(*) over (partition by product_id, action, "
-        "coalesce(reference, '')) as months, row_number() over (partition by product_id, "
-        "action, coalesce(reference, '') order by priority desc, target_month) as pick "
-        "from {fct_sop_exceptions} where run_month = ? and scenario = ?) "
-        "select priority, target_month, family, product_id, action, detail, quantity, "
-        "shortage_qty, excess_qty, days_of_cover, revenue_at_risk, reference, months "
-        "from ranked where pick = 1 "
-        "order by priority desc, revenue_at_risk desc nulls last, target_month, product_id "
+        "select priority, first_month, last_month, months, family, product_id, action, "
+        "detail, quantity, shortage_qty, excess_qty, days_of_cover, revenue_at_risk, reference "
+        "from {fct_sop_exceptions} where run_month = ? and scenario = ? "
+        "order by priority desc, revenue_at_risk desc nulls last, first_month, product_id "
         "limit ?",
         [run_month, BASELINE, limit],
     )

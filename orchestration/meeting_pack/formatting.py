@@ -61,6 +61,12 @@ def month_short(value: object) -> str:
     return MISSING if is_missing(value) else f"{pd.Timestamp(value):%b %Y}"
 
 
+def month_range(first: object, last: object) -> str:
+    """Months from `first` to `last` as 'Jul 2025 to Sep 2025', one month as 'Jul 2025'."""
+    start, end = month_short(first), month_short(last)
+    return start if start == end else f"{start} to {end}"
+
+
 def month_long(value: date) -> str:
     """A month as 'June 2025' for headings and sentences."""
     return f"{value:%B %Y}"

@@ -123,15 +123,19 @@ def exceptions_section(ctx: PackContext) -> SectionBody:
     intro = paragraph_html(
         f"The {len(exceptions)} baseline exceptions with the highest priority "
         "(shortages to expedite, excess to slow down, plans to review); an action that "
-        "repeats for a product is shown once, at its highest-priority month, with the "
-        "number of months it appears in."
+        "repeats for a product in consecutive months is one row with its months. Actions "
+        "below the materiality thresholds are not raised."
     )
+    exceptions["month_range"] = [
+        formatting.month_range(first, last)
+        for first, last in zip(exceptions["first_month"], exceptions["last_month"], strict=True)
+    ]
     return SectionBody(intro + table_html(exceptions, _EXCEPTION_COLUMNS))
 
 
 _EXCEPTION_COLUMNS = (
     text_column("Priority", "priority", formatting.amount, numeric=True),
-    _month(),
+    text_column("Months", "month_range"),
     text_column("Family", "family"),
     text_column("Product", "product_id"),
     text_column("Action", "action", formatting.label),
@@ -139,7 +143,6 @@ _EXCEPTION_COLUMNS = (
     _quantity("Quantity", "quantity"),
     _quantity("Revenue at risk", "revenue_at_risk"),
     text_column("Reference", "reference"),
-    _quantity("Months", "months"),
 )
 
 

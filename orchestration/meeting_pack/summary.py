@@ -134,7 +134,8 @@ def _recommendation_sentence(facts: SummaryFacts) -> str | None:
     sentence = (
         f"Top recommendation (priority {formatting.amount(top['priority'])}): "
         f"{formatting.label(top['action'])} {formatting.text(top['product_id'])} "
-        f"({formatting.text(top['family'])}) for {formatting.month_short(top['target_month'])}"
+        f"({formatting.text(top['family'])}) for "
+        f"{formatting.month_range(top['first_month'], top['last_month'])}"
     )
     detail = formatting.text(top["detail"])
     return f"{sentence}: {detail.rstrip('.')}." if detail else f"{sentence}."
