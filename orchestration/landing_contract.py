@@ -113,12 +113,14 @@ LANDING_FILES: tuple[LandingFile, ...] = (
             _c("opportunity_id"),
             _c("account_id"),
             _c("owner_rep_id"),
-            _c("product_id"),
+            # Many CRMs sell without line items: such a deal counts in every sales metric
+            # and stays out of the pipeline-informed demand signal only.
+            _c("product_id", nullable=True),
             _c("created_date", "DATE"),
             _c("close_date", "DATE"),
             _c("stage"),
             _c("amount", MONEY),
-            _c("quantity", QTY),
+            _c("quantity", QTY, nullable=True),
             _c("is_closed", "BOOLEAN"),
             _c("is_won", "BOOLEAN"),
             _c("probability", "DOUBLE"),

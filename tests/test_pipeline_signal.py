@@ -149,6 +149,31 @@ def test_later_snapshots_than_the_run_are_ignored() -> None:
     pd.testing.assert_frame_equal(early.signal, trimmed.signal)
 
 
+def test_deals_without_a_product_stay_out_of_the_signal() -> None:
+    # The first test's data plus, every month, a large open deal without a product
+    # (SPEC section 1: product_id and quantity may be empty). It says nothing about
+    # P1's demand: beta, the value and the adjustment are those of P1's pipeline alone.
+    weighted = [4.0, 8, 2, 6, 10, 4, 2, 8, 6, 4]
+    pipeline = _pipeline({("P1", i): q for i, q in enumerate(weighted)})
+    productless = pipeline.assign(product_id=None, weighted_qty=50.0)
+    actuals = pd.DataFrame(
+        {"product_id": "P1", "month": MONTHS[1:], "quantity": 10 + 0.5 * np.array(weighted[:-1])}
+    )
+    result = pipeline_signal(
+        _snapshots(["P1"], lags=1),
+        actuals,
+        pd.concat([pipeline, productless], ignore_index=True),
+        MONTHS[-1],
+        max_lag=1,
+    )
+
+    assert result.value.iloc[0]["beta"] == pytest.approx(0.5)
+    assert result.value.iloc[0]["wape_with_pipeline"] == pytest.approx(0.0, abs=1e-12)
+    assert result.signal[["product_id", "pipeline_qty", "adjusted_qty"]].values.tolist() == [
+        ["P1", 4.0, 12.0]
+    ]
+
+
 def test_docstring_example_runs() -> None:
     result = doctest.testmod(pipeline_signal_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from orchestration.ingest_loader import load_landing_file
-from orchestration.landing_contract import LANDING_FILES
+from orchestration.landing_contract import LANDING_BY_NAME, LANDING_FILES
 from orchestration.salesforce import (
     SalesforceConfig,
     SalesforceConfigError,
@@ -53,7 +53,8 @@ def test_fivetran_snake_case_export_gives_identical_files(api_landing, tmp_path:
     assert set(fivetran_report.spellings.values()) == {"fivetran"}
     assert set(api_report.spellings.values()) == {"api"}
     assert fivetran_report.spellings["opportunity_history.csv"] == "fivetran"
-    for attribute in ("rows", "unmapped_stages", "unmapped_values", "defaulted", "skipped"):
+    attributes = ("rows", "unmapped_stages", "unmapped_values", "defaulted", "skipped")
+    for attribute in (*attributes, "optional_fields"):
         assert getattr(fivetran_report, attribute) == getattr(api_report, attribute)
 
 
@@ -158,15 +159,23 @@ def test_report_counts_defaults_left_out_rows_and_unknown_owners(api_landing) ->
     assert [w.split(":")[0] for w in report.warnings] == ["leads.owner_rep_id"]
 
 
-def test_missing_product_and_quantity_are_reported_or_take_configured_defaults(
+def test_a_deal_without_line_items_lands_without_a_product_or_takes_configured_defaults(
     tmp_path: Path,
 ) -> None:
     export = tmp_path / "export"
     shutil.copytree(API_EXPORT, export)
     (export / "OpportunityLineItem.csv").unlink()
 
+    # SPEC section 1: product_id and quantity of an opportunity may be empty, so the
+    # deal lands as it is (nothing to quarantine) and the report counts it.
     report = convert_salesforce_export(export, tmp_path / "a")
-    assert report.empty_required == {"opportunities.product_id": 1, "opportunities.quantity": 1}
+    opportunities = pd.read_csv(tmp_path / "a" / "crm" / "opportunities.csv", dtype=str)
+    row = opportunities.set_index("opportunity_id").loc["006000000000003"]
+    assert row[["product_id", "quantity"]].isna().all()
+    assert report.empty_required == {}
+    assert report.optional_fields["Opportunity.Product__c"].empty == 1
+    assert report.optional_fields["Opportunity.TotalOpportunityQuantity"].empty == 1
+    assert "opportunities.product_id: first OpportunityLineItem" not in report.defaulted
 
     config = SalesforceConfig(default_product_id="UNSPECIFIED", default_quantity=1)
     report = convert_salesforce_export(export, tmp_path / "b", config)
@@ -262,3 +271,281 @@ def test_cli_import_reports_the_unmapped_stage_and_exits_1(tmp_path: Path, capsy
     assert code == 1
     assert "Verbal Commit" in out
     assert (tmp_path / "crm" / "opportunities.csv").exists()
+
+
+def _edit_export(export: Path, name: str, drop=(), blank: dict[str, list[str]] | None = None):
+    """Drop columns of `name`.csv and empty cells of the records whose Id is listed."""
+    path = export / f"{name}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=list(drop))
+    for column, ids in (blank or {}).items():
+        frame.loc[frame["Id"].isin(ids), column] = ""
+    frame.to_csv(path, index=False)
+
+
+@pytest.fixture
+def sparse_export(tmp_path: Path) -> Path:
+    """The API export with optional fields absent from every object and empty in records."""
+    export = tmp_path / "sparse_export"
+    shutil.copytree(API_EXPORT, export)
+    _edit_export(
+        export,
+        "Opportunity",
+        drop=["IsClosed", "IsWon", "ForecastCategoryName"],
+        blank={"Product__c": ["006000000000001"], "TotalOpportunityQuantity": ["006000000000001"]},
+    )
+    _edit_export(
+        export, "OpportunityLineItem", drop=["SortOrder"], blank={"Quantity": ["00k000000000002"]}
+    )
+    _edit_export(export, "Product2", blank={"ProductCode": ["01t000000000003"]})
+    _edit_export(
+        export,
+        "User",
+        drop=["LastModifiedDate"],
+        blank={
+            "Title": ["005000000000003"],
+            "CreatedDate": ["005000000000004"],
+            "UserRoleId": ["005000000000002"],
+        },
+    )
+    _edit_export(export, "UserRole", blank={"Name": ["00E000000000002"]})
+    _edit_export(
+        export,
+        "Account",
+        drop=["BillingCountry"],
+        blank={"NumberOfEmployees": ["001000000000002"]},
+    )
+    _edit_export(export, "Lead", drop=["IsConverted"])
+    _edit_export(
+        export, "Task", drop=["CallDurationInSeconds"], blank={"Type": ["00T000000000006"]}
+    )
+    _edit_export(export, "Event", drop=["DurationInMinutes"])
+    return export
+
+
+def test_empty_and_absent_optional_fields_take_their_defaults_and_are_counted(
+    sparse_export: Path, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    report = convert_salesforce_export(sparse_export, landing)
+
+    def landed(name: str, key: str) -> pd.DataFrame:
+        return pd.read_csv(landing / "crm" / f"{name}.csv", dtype=str).set_index(key)
+
+    opportunities = landed("opportunities", "opportunity_id")
+    assert opportunities[["is_closed", "is_won", "forecast_category"]].to_dict("index") == {
+        "006000000000001": {"is_closed": "true", "is_won": "true", "forecast_category": "Closed"},
+        "006000000000002": {
+            "is_closed": "false",
+            "is_won": "false",
+            "forecast_category": "Pipeline",
+        },
+        "006000000000003": {
+            "is_closed": "false",
+            "is_won": "false",
+            "forecast_category": "Pipeline",
+        },
+        "006000000000004": {
+            "is_closed": "false",
+            "is_won": "false",
+            "forecast_category": "Pipeline",
+        },
+        "006000000000005": {"is_closed": "true", "is_won": "false", "forecast_category": "Omitted"},
+    }
+    # The won deal without Product__c, quantity or line items lands without a product; the
+    # other's first line item (lowest Id, no SortOrder) is a product without ProductCode,
+    # so its record id is the product, and its quantity is the one line with a Quantity.
+    assert opportunities.loc["006000000000001", ["product_id", "quantity"]].isna().all()
+    assert opportunities.loc["006000000000003", ["product_id", "quantity"]].tolist() == [
+        "01t000000000003",
+        "5",
+    ]
+    reps = landed("reps", "rep_id")
+    # Sam: no Title (so not an SDR) and a role without Name; Rita: no role; Andy: no
+    # CreatedDate, so the earliest date of the export (Maria's CreatedDate, 2023-01-01).
+    assert reps[["team", "role", "hire_date", "end_date"]].fillna("").to_dict("index") == {
+        "005000000000001": {
+            "team": "EMEA Team 1",
+            "role": "Manager",
+            "hire_date": "2023-01-01",
+            "end_date": "",
+        },
+        "005000000000002": {
+            "team": "Unassigned",
+            "role": "AE",
+            "hire_date": "2024-01-15",
+            "end_date": "",
+        },
+        "005000000000003": {
+            "team": "Unassigned",
+            "role": "AE",
+            "hire_date": "2024-03-01",
+            "end_date": "",
+        },
+        "005000000000004": {
+            "team": "EMEA Team 1",
+            "role": "AE",
+            "hire_date": "2023-01-01",
+            "end_date": "",
+        },
+    }
+    accounts = landed("accounts", "account_id")
+    assert accounts[["segment", "region", "territory_id"]].to_dict("list") == {
+        "segment": ["SMB", "SMB", "Enterprise"],  # 150, empty, 5000 employees
+        "region": ["Unassigned"] * 3,
+        "territory_id": ["Unassigned"] * 3,
+    }
+    territories = landed("territories", "territory_id")
+    assert territories.loc["Unassigned", "owner_rep_id"] == "005000000000002"  # 2 of 3 accounts
+    leads = landed("leads", "lead_id")
+    assert leads["status"].tolist() == ["qualified", "open", "disqualified", "Recycled"]
+    activities = landed("activities", "activity_id")
+    assert activities.index.tolist() == [
+        "00T000000000001",
+        "00T000000000002",
+        "00T000000000003",
+        "00U000000000001",
+        "00U000000000002",
+        "00U000000000003",
+    ]
+    assert activities["duration_minutes"].isna().all()
+
+    census = {name: (f.empty, f.absent) for name, f in report.optional_fields.items()}
+    assert census == {
+        "Opportunity.TotalOpportunityQuantity": (2, False),
+        "Opportunity.IsClosed": (5, True),
+        "Opportunity.IsWon": (5, True),
+        "Opportunity.ForecastCategoryName": (5, True),
+        "Opportunity.ForecastCategory": (5, True),
+        "Opportunity.LeadSource": (1, False),
+        "Opportunity.ExpectedRevenue": (1, False),
+        "Opportunity.CurrencyIsoCode": (5, True),
+        "Opportunity.Product__c": (2, False),
+        "OpportunityLineItem.Quantity": (1, False),
+        "OpportunityLineItem.SortOrder": (2, True),
+        "Product2.ProductCode": (1, False),
+        "User.LastModifiedDate": (4, True),
+        "User.UserRoleId": (1, False),
+        "User.UserRole.Name": (2, False),
+        "User.Division": (1, False),
+        "User.CreatedDate": (1, False),
+        "User.Title": (1, False),
+        "UserRole.Name": (1, False),
+        "Account.Industry": (1, False),
+        "Account.BillingCountry": (3, True),
+        "Account.NumberOfEmployees": (1, False),
+        "Lead.LeadSource": (1, False),
+        "Lead.IsConverted": (4, True),
+        "Lead.ConvertedDate": (3, False),
+        "Lead.ConvertedOpportunityId": (3, False),
+        "Task.AccountId": (3, False),
+        "Task.WhatId": (3, False),
+        "Task.WhoId": (2, False),
+        "Task.Type": (1, False),
+        "Task.CompletedDateTime": (3, False),
+        "Task.CallDurationInSeconds": (6, True),
+        "Event.WhoId": (3, False),
+        "Event.Type": (1, False),
+        "Event.DurationInMinutes": (3, True),
+    }
+    assert report.defaulted == {
+        "reps.team: empty UserRole.Name -> Unassigned": 2,
+        "reps.region: empty Division -> Unassigned": 1,
+        "reps.hire_date: empty CreatedDate -> earliest date in the export": 1,
+        "accounts.region: empty BillingCountry -> Unassigned": 3,
+        "accounts.industry: empty -> Unknown": 1,
+        "accounts.segment: empty NumberOfEmployees -> SMB": 1,
+        "territories.annual_potential: not in Salesforce -> 0": 1,
+        "activities.activity_type: Event without a mapped Type -> meeting": 1,
+        "leads.lead_source: empty -> Unknown": 1,
+        "opportunities.is_won": 5,
+        "opportunities.is_closed": 5,
+        "opportunities.product_id: first OpportunityLineItem": 1,
+        "opportunities.quantity: sum of OpportunityLineItem.Quantity": 1,
+        "opportunities.amount: empty -> 0": 1,
+        "opportunities.forecast_category: from stage": 5,
+        "opportunity_history.amount: empty -> 0": 1,
+        "activities.account_id: from WhatId": 1,
+    }
+    assert report.skipped["activities: Task without a type (a to-do)"] == 1
+    assert "activities.activity_type" not in report.unmapped_values  # a to-do is no type
+    assert report.empty_required == {}
+    rendered = report.render()
+    assert "optional Account.NumberOfEmployees: 1 empty -> segment SMB" in rendered
+    assert (
+        "optional Account.BillingCountry: absent from the export (3 rows) -> region Unassigned"
+        in (rendered)
+    )
+
+
+def test_sparse_export_loads_and_the_deal_without_a_product_is_not_quarantined(
+    sparse_export: Path, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    convert_salesforce_export(sparse_export, landing)
+    spec = LANDING_BY_NAME["opportunities"]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_parents(con, "opportunities", landing)
+        result = load_landing_file(con, landing, spec)
+        loaded = con.execute(
+            "select opportunity_id, product_id, quantity from raw.opportunities "
+            "where product_id is null"
+        ).fetchall()
+
+    assert result.rows_quarantined == 1  # 'Verbal Commit', the unmapped stage
+    assert loaded == [("006000000000001", None, None)]
+
+
+@pytest.mark.parametrize("form", ["empty", "absent"])
+def test_cli_import_without_employee_counts_defaults_the_segment(
+    tmp_path: Path, capsys, form: str
+) -> None:
+    from orchestration import cli
+
+    export = tmp_path / "export"
+    shutil.copytree(API_EXPORT, export)
+    if form == "empty":
+        _edit_export(export, "Account", blank={"NumberOfEmployees": ["001000000000002"]})
+    else:
+        _edit_export(export, "Account", drop=["NumberOfEmployees"])
+    # Map the fixture's one custom stage, so that only the lead status 'Recycled' is unmapped.
+    (export / "crm" / "stage_map.yml").write_text(
+        "Qualification: [Discovery]\nNegotiation: [Verbal Commit]\n"
+    )
+
+    code = cli.main(["import-salesforce", "--export", str(export), "--landing", str(tmp_path)])
+    captured = capsys.readouterr()
+
+    accounts = pd.read_csv(tmp_path / "crm" / "accounts.csv", dtype=str)
+    expected = {"empty": ["SMB", "SMB", "Enterprise"], "absent": ["SMB", "SMB", "SMB"]}
+    assert accounts["segment"].tolist() == expected[form]
+    line = {
+        "empty": "optional Account.NumberOfEmployees: 1 empty -> segment SMB",
+        "absent": "optional Account.NumberOfEmployees: absent from the export (3 rows) "
+        "-> segment SMB",
+    }
+    assert line[form] in captured.out
+    assert "Traceback" not in captured.err
+    assert code == 1  # the unmapped lead status 'Recycled', not the segment
+    assert "unmapped leads.status: 'Recycled' (1)" in captured.out
+
+
+def test_every_optional_field_has_a_documented_default() -> None:
+    from orchestration.salesforce.fields import FIELD_MAPPINGS
+
+    configured = SalesforceConfig(
+        territory_field="Territory__c", first_contact_field="First_Contact__c"
+    ).configured_fields()
+    assert [
+        m.field for m in (*FIELD_MAPPINGS, *configured) if not m.required and not m.default
+    ] == []
+    assert {m.field for m in configured} == {
+        "Product__c",
+        "UserRole.Name",
+        "Division",
+        "CreatedDate",
+        "Title",
+        "BillingCountry",
+        "NumberOfEmployees",
+        "Territory__c",
+        "First_Contact__c",
+    }

@@ -107,7 +107,9 @@ def pipeline_signal(
         ``fct_demand_history``: product_id, month, quantity (summed over regions).
     pipeline : DataFrame
         Open pipeline as of month ends: month (the as-of month), product_id,
-        expected_close_month, weighted_qty.
+        expected_close_month, weighted_qty. Rows without a product_id (a deal
+        sold without line items) say nothing about any product's demand and
+        are left out.
     run_month : date-like
         The run; actuals after it are unknown.
     max_lag : int, default=3
@@ -193,7 +195,12 @@ def _scored_points(
 
 
 def _pipeline_by_close(pipeline: pd.DataFrame) -> pd.DataFrame:
-    """Weighted open quantity per as-of month, product and expected close month."""
+    """Weighted open quantity per as-of month, product and expected close month.
+
+    A deal without a product (SPEC section 1 allows an empty product_id) is
+    dropped here rather than grouped under a made-up key such as 'nan'.
+    """
+    pipeline = pipeline[pipeline["product_id"].notna()]
     frame = pd.DataFrame(
         {
             "origin": _months(pipeline["month"]),

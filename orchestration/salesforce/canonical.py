@@ -23,7 +23,10 @@ from orchestration.salesforce.fields import (
     LEAD_PREFIX,
     OBJECTS,
     OPPORTUNITY_PREFIX,
+    FieldMapping,
+    optional_fields,
 )
+from orchestration.salesforce.report import OptionalField
 from orchestration.salesforce.values import (
     lookup_values,
     map_values,
@@ -45,6 +48,17 @@ def _text(value: object, index: pd.Index) -> pd.Series:
 
 def _true_false(condition: pd.Series) -> pd.Series:
     return condition.map({True: "true", False: "false"}).astype("string")
+
+
+def _select(conditions: list[pd.Series], choices: list[str], default: object) -> pd.Series:
+    """`np.select` over nullable conditions: an unknown (NA) condition counts as false.
+
+    Comparisons on pandas' nullable dtypes return NA for an empty cell, which
+    `np.select` rejects; an empty cell must fall through to `default` instead.
+    """
+    index = conditions[0].index
+    plain = [c.fillna(False).to_numpy(dtype=bool) for c in conditions]
+    return pd.Series(np.select(plain, choices, default), index=index, dtype="string")
 
 
 class CanonicalBuilder:
@@ -97,6 +111,58 @@ class CanonicalBuilder:
         export = self.exports.get(sf_object)
         return None if export is None else export.records
 
+    def optional_field_census(self) -> dict[str, OptionalField]:
+        """Every optional field that is absent from its export or empty in some records.
+
+        Keyed `Object.Field`, in object order; each with its rows, empty cells
+        and the documented default those cells took (`FieldMapping.default`).
+        """
+        census: dict[str, OptionalField] = {}
+        configured = self.config.configured_fields()
+        for sf_object, export in self.exports.items():
+            mappings: dict[str, FieldMapping] = {m.field: m for m in optional_fields(sf_object)}
+            mappings |= {m.field: m for m in configured if m.sf_object == sf_object}
+            for name, mapping in mappings.items():
+                values = self.field(export.records, name)
+                empty = int(values.isna().sum())
+                absent = not self._resolvable(export, name)
+                if empty or absent:
+                    census[f"{sf_object}.{name}"] = OptionalField(
+                        rows=len(values), empty=empty, absent=absent, default=mapping.default
+                    )
+        return census
+
+    def _resolvable(self, export: ObjectExport, name: str) -> bool:
+        """Whether the export has `name` as a column or, for `Rel.Field`, can look it up."""
+        if name not in export.absent_fields:
+            return True
+        if "." not in name:
+            return False
+        relation, related_field = name.split(".", 1)
+        related = self.exports.get(relation)
+        return (
+            related is not None
+            and f"{relation}Id" not in export.absent_fields
+            and related_field not in related.absent_fields
+        )
+
+    @cached_property
+    def earliest_date(self) -> str | None:
+        """The first calendar date of any record in the export (CreatedDate), or None.
+
+        The default hire date of a user without one: the rep was employed
+        before the data begins, as far as this export can tell.
+        """
+        stamps = [
+            pd.to_datetime(e.records["CreatedDate"], utc=True, format="ISO8601", errors="coerce")
+            for e in self.exports.values()
+            if "CreatedDate" in e.records
+        ]
+        first = min((s.min() for s in stamps if s.notna().any()), default=None)
+        if first is None:
+            return None
+        return first.tz_convert(self.config.timezone).strftime("%Y-%m-%d")
+
     def field(self, records: pd.DataFrame, name: str) -> pd.Series:
         """A configured field's values; `Rel.Field` falls back to a lookup of `RelId` in Rel."""
         values = records[name]
@@ -147,7 +213,7 @@ class CanonicalBuilder:
         category_text = opp["ForecastCategoryName"].fillna(opp["ForecastCategory"])
         category, unmatched = map_values(category_text, FORECAST_CATEGORY_MAP)
         self.note_unmapped("opportunities.forecast_category", category_text, unmatched)
-        category_by_stage = np.select(
+        category_by_stage = _select(
             [stage == "Closed Won", stage == "Closed Lost"], ["Closed", "Omitted"], "Pipeline"
         )
         line_product, line_quantity = self._line_items(opp["Id"])
@@ -190,7 +256,7 @@ class CanonicalBuilder:
                 "probability": to_number(opp["Probability"]),
                 "forecast_category": self.fill(
                     category,
-                    _text(category_by_stage, opp.index),
+                    category_by_stage,
                     "opportunities.forecast_category: from stage",
                 ),
                 "lead_source": opp["LeadSource"],
@@ -285,7 +351,7 @@ class CanonicalBuilder:
         users = self.records("User")
         is_manager = users["Id"].isin(set(users["ManagerId"].dropna()))
         is_sdr = self.field(users, c.role_field).str.contains(c.sdr_pattern, case=False, regex=True)
-        role = np.select([is_manager, is_sdr.fillna(False).astype(bool)], ["Manager", "SDR"], "AE")
+        role = _select([is_manager, is_sdr], ["Manager", "SDR"], "AE")
         inactive = to_bool(users["IsActive"]) == "false"
         end_date = timestamp_to_date(users["LastModifiedDate"], c.timezone).where(inactive)
         no_end = int((inactive & end_date.isna()).sum())
@@ -307,9 +373,13 @@ class CanonicalBuilder:
                     c.unassigned,
                     f"reps.region: empty {c.region_field} -> {c.unassigned}",
                 ),
-                "role": _text(role, users.index),
+                "role": role,
                 "manager_id": users["ManagerId"],
-                "hire_date": timestamp_to_date(self.field(users, c.hire_date_field), c.timezone),
+                "hire_date": self.fill(
+                    timestamp_to_date(self.field(users, c.hire_date_field), c.timezone),
+                    self.earliest_date,
+                    f"reps.hire_date: empty {c.hire_date_field} -> earliest date in the export",
+                ),
                 "end_date": end_date.astype("string"),
             }
         )
@@ -328,10 +398,10 @@ class CanonicalBuilder:
         segment_text = self.field(acc, c.segment_field)
         size = pd.to_numeric(segment_text, errors="coerce")
         low, high = c.segment_bounds
-        by_size = np.select(
-            [size < low, size < high, size >= high], ["SMB", "Mid-Market", "Enterprise"], ""
+        by_size = _select(
+            [size < low, size < high, size >= high], ["SMB", "Mid-Market", "Enterprise"], pd.NA
         )
-        segment = _text(by_size, acc.index).replace("", pd.NA).fillna(segment_text)
+        segment = by_size.fillna(segment_text)
         territory = region
         if c.territory_field:
             territory = self.fill(
@@ -421,6 +491,8 @@ class CanonicalBuilder:
         if tasks is not None:
             subtype, kind_text = tasks["TaskSubtype"], tasks["Type"]
             kind = lookup_values(subtype, lookup).fillna(lookup_values(kind_text, lookup))
+            # TaskSubtype 'Task' with no Type is a to-do, not an unmapped activity type.
+            generic = subtype.str.lower().eq("task").fillna(False).astype(bool)
             seconds = pd.to_numeric(tasks["CallDurationInSeconds"], errors="coerce")
             minutes = number_text(seconds / 60).where(
                 seconds.notna(), tasks["CallDurationInSeconds"]
@@ -434,7 +506,7 @@ class CanonicalBuilder:
                         "what_id": tasks["WhatId"],
                         "who_id": tasks["WhoId"],
                         "activity_type": kind,
-                        "type_label": kind_text.fillna(subtype),
+                        "type_label": kind_text.fillna(subtype.mask(generic)),
                         "activity_at": tasks["CompletedDateTime"].fillna(tasks["CreatedDate"]),
                         "duration_minutes": minutes.mask(kind == "email"),
                     }
@@ -492,9 +564,14 @@ class CanonicalBuilder:
             "activities.account_id: from WhatId",
         )
         unmapped = acts["activity_type"].isna()
-        self.note_unmapped("activities.activity_type", acts["type_label"], unmapped)
-        if unmapped.any():
-            self.skipped["activities: Task of an unmapped type"] = int(unmapped.sum())
+        labelled = acts["type_label"].notna()
+        self.note_unmapped("activities.activity_type", acts["type_label"], unmapped & labelled)
+        if (unmapped & labelled).any():
+            self.skipped["activities: Task of an unmapped type"] = int((unmapped & labelled).sum())
+        if (unmapped & ~labelled).any():
+            self.skipped["activities: Task without a type (a to-do)"] = int(
+                (unmapped & ~labelled).sum()
+            )
         no_account = account.isna() & ~unmapped
         if no_account.any():
             self.skipped["activities: Task/Event without an account (e.g. on a lead)"] = int(

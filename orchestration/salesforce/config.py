@@ -17,6 +17,7 @@ from types import MappingProxyType
 import yaml
 
 from orchestration.landing_contract import CANONICAL_STAGES
+from orchestration.salesforce.fields import FieldMapping
 
 # Salesforce's standard opportunity stages onto the six canonical ones. From Value
 # Proposition on, the rep presents a solution to the buyer (default probability >= 50%),
@@ -125,6 +126,68 @@ class SalesforceConfig:
     unknown: str = "Unknown"
     # Time zone whose calendar dates CreatedDate timestamps are cut to.
     timezone: str = "UTC"
+
+    def configured_fields(self) -> tuple[FieldMapping, ...]:
+        """The fields this configuration names, each with what an absent or empty value becomes.
+
+        They are read in addition to `fields.FIELD_MAPPINGS` and are never
+        required: an org without a Division or a NumberOfEmployees still imports.
+        """
+        product_default = "product_id from the first OpportunityLineItem"
+        if self.default_product_id is not None:
+            product_default += f", else {self.default_product_id} (default_product_id)"
+        named = [
+            FieldMapping(
+                "Opportunity",
+                self.product_field,
+                "opportunities.product_id",
+                default=product_default + ", else empty (a deal without a product)",
+            ),
+            FieldMapping("User", self.team_field, "reps.team", default=f"team {self.unassigned}"),
+            FieldMapping(
+                "User", self.region_field, "reps.region", default=f"region {self.unassigned}"
+            ),
+            FieldMapping(
+                "User",
+                self.hire_date_field,
+                "reps.hire_date",
+                default="hire_date = the earliest date in the export (employed before it starts)",
+            ),
+            FieldMapping(
+                "User", self.role_field, "reps.role", default="role AE unless the user manages"
+            ),
+            FieldMapping(
+                "Account",
+                self.account_region_field,
+                "accounts.region",
+                default=f"region {self.unassigned}",
+            ),
+            FieldMapping(
+                "Account",
+                self.segment_field,
+                "accounts.segment",
+                default=f"segment {self.default_segment}",
+            ),
+        ]
+        if self.territory_field:
+            named.append(
+                FieldMapping(
+                    "Account",
+                    self.territory_field,
+                    "accounts.territory_id",
+                    default="territory_id = the account's region",
+                )
+            )
+        if self.first_contact_field:
+            named.append(
+                FieldMapping(
+                    "Lead",
+                    self.first_contact_field,
+                    "leads.first_contact_at",
+                    default="first_contact_at = the lead's first Task or Event",
+                )
+            )
+        return tuple(named)
 
     def with_stage_map_file(self, path: Path) -> SalesforceConfig:
         """This configuration with the stages of `path` added (they win over existing ones)."""

@@ -103,6 +103,7 @@ def convert_salesforce_export(
         key: counts for key, counts in builder.unmapped.items() if not key.endswith(".stage")
     }
     report.defaulted = dict(builder.defaulted)
+    report.optional_fields = builder.optional_field_census()
     report.skipped = dict(builder.skipped)
     report.empty_required = _empty_required(frames)
     report.warnings = [*builder.warnings, *_unknown_owners(frames)]

@@ -38,6 +38,8 @@ class ObjectExport:
     records: pd.DataFrame
     deleted_ids: frozenset[str]
     deleted_rows: int
+    # Fields the adapter asked for that are not columns of the file (read as all empty).
+    absent_fields: frozenset[str] = frozenset()
 
 
 def find_object_file(export_dir: Path, sf_object: str) -> Path | None:
@@ -100,6 +102,9 @@ def read_object(
         records=records.loc[~is_deleted].drop(columns=list(DELETED_FLAGS)).reset_index(drop=True),
         deleted_ids=frozenset(deleted_ids),
         deleted_rows=int(is_deleted.sum()),
+        absent_fields=frozenset(
+            name for name in wanted if name not in DELETED_FLAGS and field_key(name) not in by_key
+        ),
     )
 
 

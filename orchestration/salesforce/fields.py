@@ -15,12 +15,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldMapping:
-    """One Salesforce field and the landing column (or derivation) it feeds."""
+    """One Salesforce field, the landing column (or derivation) it feeds, and its default.
+
+    A required field must be a column of the object's export. Any other field
+    may be absent from the export or empty in a record: `default` says what
+    the landing files get then (the import report counts every such cell).
+    """
 
     sf_object: str
     field: str
     target: str
     required: bool = False
+    default: str = ""
 
 
 FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
@@ -32,21 +38,87 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping("Opportunity", "StageName", "opportunities.stage", required=True),
     FieldMapping("Opportunity", "Amount", "opportunities.amount", required=True),
     FieldMapping("Opportunity", "Probability", "opportunities.probability", required=True),
-    FieldMapping("Opportunity", "TotalOpportunityQuantity", "opportunities.quantity"),
-    FieldMapping("Opportunity", "IsClosed", "opportunities.is_closed"),
-    FieldMapping("Opportunity", "IsWon", "opportunities.is_won"),
-    FieldMapping("Opportunity", "ForecastCategoryName", "opportunities.forecast_category"),
-    FieldMapping("Opportunity", "ForecastCategory", "opportunities.forecast_category"),
-    FieldMapping("Opportunity", "LeadSource", "opportunities.lead_source"),
-    FieldMapping("Opportunity", "ExpectedRevenue", "check: amount x probability / 100"),
-    FieldMapping("Opportunity", "CurrencyIsoCode", "check: one reporting currency"),
-    FieldMapping("OpportunityLineItem", "OpportunityId", "opportunities (first line item)"),
-    FieldMapping("OpportunityLineItem", "Product2Id", "opportunities.product_id"),
-    FieldMapping("OpportunityLineItem", "Quantity", "opportunities.quantity (sum)"),
-    FieldMapping("OpportunityLineItem", "SortOrder", "opportunities (first line item)"),
-    FieldMapping("OpportunityLineItem", "Id", "opportunities (first line item)"),
-    FieldMapping("Product2", "Id", "opportunities.product_id"),
-    FieldMapping("Product2", "ProductCode", "opportunities.product_id"),
+    FieldMapping(
+        "Opportunity",
+        "TotalOpportunityQuantity",
+        "opportunities.quantity",
+        default=(
+            "quantity = sum of the OpportunityLineItem quantities, "
+            "else empty (a deal without a product)"
+        ),
+    ),
+    FieldMapping(
+        "Opportunity",
+        "IsClosed",
+        "opportunities.is_closed",
+        default="is_closed from the stage (Closed Won, Closed Lost)",
+    ),
+    FieldMapping(
+        "Opportunity",
+        "IsWon",
+        "opportunities.is_won",
+        default="is_won from the stage (Closed Won)",
+    ),
+    FieldMapping(
+        "Opportunity",
+        "ForecastCategoryName",
+        "opportunities.forecast_category",
+        default=(
+            "forecast_category from ForecastCategory, "
+            "else from the stage (Closed, Omitted, Pipeline)"
+        ),
+    ),
+    FieldMapping(
+        "Opportunity",
+        "ForecastCategory",
+        "opportunities.forecast_category",
+        default="forecast_category from ForecastCategoryName, else from the stage",
+    ),
+    FieldMapping(
+        "Opportunity",
+        "LeadSource",
+        "opportunities.lead_source",
+        default="lead_source left empty (allowed)",
+    ),
+    FieldMapping(
+        "Opportunity",
+        "ExpectedRevenue",
+        "check: amount x probability / 100",
+        default="not checked against Amount x Probability / 100",
+    ),
+    FieldMapping(
+        "Opportunity",
+        "CurrencyIsoCode",
+        "check: one reporting currency",
+        default="amounts taken as the reporting currency",
+    ),
+    FieldMapping("OpportunityLineItem", "OpportunityId", "opportunities (first line item)", True),
+    FieldMapping("OpportunityLineItem", "Product2Id", "opportunities.product_id", True),
+    FieldMapping(
+        "OpportunityLineItem",
+        "Quantity",
+        "opportunities.quantity (sum)",
+        default="the line adds no units to the deal's quantity",
+    ),
+    FieldMapping(
+        "OpportunityLineItem",
+        "SortOrder",
+        "opportunities (first line item)",
+        default="the first line item is the one with the lowest Id",
+    ),
+    FieldMapping(
+        "OpportunityLineItem",
+        "Id",
+        "opportunities (first line item)",
+        default="the first line item by SortOrder only",
+    ),
+    FieldMapping("Product2", "Id", "opportunities.product_id", required=True),
+    FieldMapping(
+        "Product2",
+        "ProductCode",
+        "opportunities.product_id",
+        default="product_id = the Product2 record id",
+    ),
     FieldMapping("OpportunityHistory", "OpportunityId", "opportunity_history.opportunity_id", True),
     FieldMapping("OpportunityHistory", "StageName", "opportunity_history.stage", required=True),
     FieldMapping("OpportunityHistory", "CreatedDate", "opportunity_history.entered_at", True),
@@ -56,42 +128,153 @@ FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     FieldMapping("User", "Name", "reps.rep_name", required=True),
     FieldMapping("User", "ManagerId", "reps.manager_id; reps.role (Manager)", required=True),
     FieldMapping("User", "IsActive", "reps.end_date", required=True),
-    FieldMapping("User", "LastModifiedDate", "reps.end_date (of an inactive user)"),
-    FieldMapping("User", "UserRoleId", "UserRole.Name lookups"),
-    FieldMapping("UserRole", "Id", "UserRole.Name lookups"),
-    FieldMapping("UserRole", "Name", "UserRole.Name lookups"),
+    FieldMapping(
+        "User",
+        "LastModifiedDate",
+        "reps.end_date (of an inactive user)",
+        default="an inactive user gets no end_date (warned)",
+    ),
+    FieldMapping(
+        "User",
+        "UserRoleId",
+        "UserRole.Name lookups",
+        default="no UserRole lookup for the team",
+    ),
+    FieldMapping("UserRole", "Id", "UserRole.Name lookups", required=True),
+    FieldMapping(
+        "UserRole",
+        "Name",
+        "UserRole.Name lookups",
+        default="the team lookup finds nothing",
+    ),
     FieldMapping("Account", "Id", "accounts.account_id", required=True),
     FieldMapping("Account", "Name", "accounts.account_name", required=True),
-    FieldMapping("Account", "Industry", "accounts.industry"),
+    FieldMapping(
+        "Account",
+        "Industry",
+        "accounts.industry",
+        default="industry Unknown",
+    ),
     FieldMapping("Account", "OwnerId", "accounts.owner_rep_id", required=True),
     FieldMapping("Account", "CreatedDate", "accounts.created_date", required=True),
     FieldMapping("Lead", "Id", "leads.lead_id", required=True),
     FieldMapping("Lead", "CreatedDate", "leads.created_at", required=True),
-    FieldMapping("Lead", "LeadSource", "leads.lead_source"),
+    FieldMapping(
+        "Lead",
+        "LeadSource",
+        "leads.lead_source",
+        default="lead_source Unknown",
+    ),
     FieldMapping("Lead", "OwnerId", "leads.owner_rep_id", required=True),
     FieldMapping("Lead", "Status", "leads.status", required=True),
-    FieldMapping("Lead", "IsConverted", "leads.status (qualified)"),
-    FieldMapping("Lead", "ConvertedDate", "leads.qualified_at"),
-    FieldMapping("Lead", "ConvertedOpportunityId", "leads.opportunity_id"),
+    FieldMapping(
+        "Lead",
+        "IsConverted",
+        "leads.status (qualified)",
+        default="status from Status alone",
+    ),
+    FieldMapping(
+        "Lead",
+        "ConvertedDate",
+        "leads.qualified_at",
+        default="qualified_at left empty",
+    ),
+    FieldMapping(
+        "Lead",
+        "ConvertedOpportunityId",
+        "leads.opportunity_id",
+        default="opportunity_id left empty",
+    ),
     FieldMapping("Task", "Id", "activities.activity_id", required=True),
     FieldMapping("Task", "OwnerId", "activities.rep_id", required=True),
-    FieldMapping("Task", "AccountId", "activities.account_id"),
-    FieldMapping("Task", "WhatId", "activities.opportunity_id (006...), account_id (001...)"),
-    FieldMapping("Task", "WhoId", "leads.first_contact_at (00Q...)"),
-    FieldMapping("Task", "TaskSubtype", "activities.activity_type"),
-    FieldMapping("Task", "Type", "activities.activity_type (when TaskSubtype is Task)"),
-    FieldMapping("Task", "CompletedDateTime", "activities.activity_at"),
+    FieldMapping(
+        "Task",
+        "AccountId",
+        "activities.account_id",
+        default=(
+            "account from WhatId (an account, or an opportunity's account), "
+            "else the task is left out"
+        ),
+    ),
+    FieldMapping(
+        "Task",
+        "WhatId",
+        "activities.opportunity_id (006...), account_id (001...)",
+        default="no opportunity_id; account from AccountId",
+    ),
+    FieldMapping(
+        "Task",
+        "WhoId",
+        "leads.first_contact_at (00Q...)",
+        default="the task is no lead's first contact",
+    ),
+    FieldMapping(
+        "Task",
+        "TaskSubtype",
+        "activities.activity_type",
+        default="activity_type from Type; a task with neither is a to-do and left out",
+    ),
+    FieldMapping(
+        "Task",
+        "Type",
+        "activities.activity_type (when TaskSubtype is Task)",
+        default="activity_type from TaskSubtype; a task with neither is a to-do and left out",
+    ),
+    FieldMapping(
+        "Task",
+        "CompletedDateTime",
+        "activities.activity_at",
+        default="activity_at = CreatedDate",
+    ),
     FieldMapping("Task", "CreatedDate", "activities.activity_at", required=True),
-    FieldMapping("Task", "CallDurationInSeconds", "activities.duration_minutes (/ 60)"),
+    FieldMapping(
+        "Task",
+        "CallDurationInSeconds",
+        "activities.duration_minutes (/ 60)",
+        default="duration_minutes left empty",
+    ),
     FieldMapping("Event", "Id", "activities.activity_id", required=True),
     FieldMapping("Event", "OwnerId", "activities.rep_id", required=True),
-    FieldMapping("Event", "AccountId", "activities.account_id"),
-    FieldMapping("Event", "WhatId", "activities.opportunity_id (006...), account_id (001...)"),
-    FieldMapping("Event", "WhoId", "leads.first_contact_at (00Q...)"),
-    FieldMapping("Event", "Type", "activities.activity_type (default meeting)"),
-    FieldMapping("Event", "StartDateTime", "activities.activity_at"),
+    FieldMapping(
+        "Event",
+        "AccountId",
+        "activities.account_id",
+        default=(
+            "account from WhatId (an account, or an opportunity's account), "
+            "else the event is left out"
+        ),
+    ),
+    FieldMapping(
+        "Event",
+        "WhatId",
+        "activities.opportunity_id (006...), account_id (001...)",
+        default="no opportunity_id; account from AccountId",
+    ),
+    FieldMapping(
+        "Event",
+        "WhoId",
+        "leads.first_contact_at (00Q...)",
+        default="the event is no lead's first contact",
+    ),
+    FieldMapping(
+        "Event",
+        "Type",
+        "activities.activity_type (default meeting)",
+        default="activity_type meeting",
+    ),
+    FieldMapping(
+        "Event",
+        "StartDateTime",
+        "activities.activity_at",
+        default="activity_at = CreatedDate",
+    ),
     FieldMapping("Event", "CreatedDate", "activities.activity_at", required=True),
-    FieldMapping("Event", "DurationInMinutes", "activities.duration_minutes"),
+    FieldMapping(
+        "Event",
+        "DurationInMinutes",
+        "activities.duration_minutes",
+        default="duration_minutes left empty",
+    ),
 )
 
 # Soft-deleted records: Data Loader's "Export All" has IsDeleted, Fivetran adds _fivetran_deleted.
@@ -117,6 +300,11 @@ def field_key(name: str) -> str:
 def object_fields(sf_object: str) -> tuple[str, ...]:
     """API names of the fields the adapter reads from `sf_object`."""
     return tuple(m.field for m in FIELD_MAPPINGS if m.sf_object == sf_object)
+
+
+def optional_fields(sf_object: str) -> tuple[FieldMapping, ...]:
+    """The mappings of `sf_object` whose field may be absent or empty, with their defaults."""
+    return tuple(m for m in FIELD_MAPPINGS if m.sf_object == sf_object and not m.required)
 
 
 def required_fields(sf_object: str) -> tuple[str, ...]:

@@ -6,6 +6,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class OptionalField:
+    """One optional Salesforce field that was absent from its export or empty in some records."""
+
+    rows: int
+    empty: int
+    absent: bool
+    default: str
+
+    def describe(self) -> str:
+        """'3 empty -> segment SMB' or 'absent from the export (3 rows) -> segment SMB'."""
+        what = (
+            f"absent from the export ({self.rows} rows)" if self.absent else f"{self.empty} empty"
+        )
+        return f"{what} -> {self.default}"
+
+
 @dataclass
 class ConversionReport:
     """Rows written, spellings detected, and everything unmapped, filled in or left out.
@@ -14,8 +31,11 @@ class ConversionReport:
     with counts: stages and lead statuses are landed as they are (so the
     pipeline's accepted_values test names them too), activities of an
     unmapped type are left out. `defaulted` counts cells filled from a
-    fallback or default, keyed `file.column: how`. `empty_required` counts
-    required cells still empty, which the loader will quarantine.
+    fallback or default, keyed `file.column: how`. `optional_fields` lists,
+    keyed `Object.Field`, every optional Salesforce field that was absent
+    from the export or empty in some records, with the default it took.
+    `empty_required` counts required cells still empty, which the loader
+    will quarantine.
     """
 
     export_dir: Path
@@ -26,6 +46,7 @@ class ConversionReport:
     unmapped_stages: dict[str, dict[str, int]] = field(default_factory=dict)
     unmapped_values: dict[str, dict[str, int]] = field(default_factory=dict)
     defaulted: dict[str, int] = field(default_factory=dict)
+    optional_fields: dict[str, OptionalField] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     empty_required: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -61,6 +82,9 @@ class ConversionReport:
         for key, counts in self.unmapped_values.items():
             listed = ", ".join(f"'{value}' ({n})" for value, n in counts.items())
             lines.append(f"  unmapped {key}: {listed}")
+        lines += [
+            f"  optional {name}: {note.describe()}" for name, note in self.optional_fields.items()
+        ]
         lines += [f"  defaulted {what}: {n} row(s)" for what, n in self.defaulted.items()]
         lines += [f"  left out {what}: {n} row(s)" for what, n in self.skipped.items()]
         lines += [
