@@ -24,6 +24,7 @@ from orchestration.dbt_assets import dbt_executable
 from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES
+from orchestration.validate import validate_landing
 from tests.conftest import TINY_LANDING, copy_landing
 
 RUN_MONTH = date(2025, 6, 1)
@@ -44,15 +45,20 @@ PRODUCTLESS_HISTORY = (
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny landing plus the productless deals, loaded and built by dbt for June 2025."""
-    data_dir = tmp_path_factory.mktemp("productless")
-    landing = copy_landing(TINY_LANDING, data_dir / "landing")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny landing plus the productless deals."""
+    landing = copy_landing(TINY_LANDING, tmp_path_factory.mktemp("productless") / "landing")
     with (landing / "crm" / "opportunities.csv").open("a") as file:
         file.write(PRODUCTLESS_OPPORTUNITIES)
     with (landing / "crm" / "opportunity_history.csv").open("a") as file:
         file.write(PRODUCTLESS_HISTORY)
+    return landing
 
+
+@pytest.fixture(scope="module")
+def warehouse(landing: Path) -> Path:
+    """The landing loaded by the real loader and the sales marts built by dbt for June 2025."""
+    data_dir = landing.parent
     path = data_dir / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         for spec in LANDING_FILES:
@@ -94,6 +100,19 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _query(path: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def test_sop_validate_passes_the_landing_with_deals_without_a_product(landing: Path) -> None:
+    report = validate_landing(landing)
+    opportunities = next(f for f in report.files if f.name == "crm/opportunities.csv")
+
+    assert opportunities.load.rows_loaded == 10  # the tiny landing's 7 and O8, O9, O10
+    assert opportunities.load.rows_quarantined == 0
+    assert {c.name: c.passed for c in opportunities.checks} == {
+        "raw_opportunities": True,
+        "raw_opportunities_warnings": True,
+    }
+    assert report.exit_code == 0, report.render()
 
 
 def test_deals_without_a_product_are_loaded_not_quarantined(warehouse: Path) -> None:
