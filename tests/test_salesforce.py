@@ -549,3 +549,15 @@ def test_every_optional_field_has_a_documented_default() -> None:
         "Territory__c",
         "First_Contact__c",
     }
+
+
+def test_the_documented_defaults_are_the_ones_the_code_applies() -> None:
+    from orchestration.salesforce.fields import FIELD_MAPPINGS
+
+    docs = (Path(__file__).parents[1] / "docs" / "decisions.md").read_text()
+    optional = [m for m in FIELD_MAPPINGS if not m.required]
+    rows = [
+        f"| {m.sf_object}.{m.field} | {m.default} |"
+        for m in (*optional, *SalesforceConfig().configured_fields())
+    ]
+    assert [row for row in rows if row not in docs] == []
