@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
+from orchestration.run_lock import RunInProgressError, run_lock
 from orchestration.settings import Settings, parse_month
 
 # Nothing may wait on the network: no usage statistics from dbt or Dagster.
@@ -52,26 +55,36 @@ def _deal_share(text: str) -> float:
     return share
 
 
-def _run(args: argparse.Namespace) -> int:
-    from orchestration.ingest_loader import LandingFileError
-    from orchestration.monthly_run import run_monthly_job
+def _print_waiting(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
+
+def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    what = f"month {args.month}" if args.month else "the last complete month"
     try:
-        month = parse_month(args.month) if args.month else None
-        report = run_monthly_job(settings, month, verbose=args.verbose)
-    except (LandingFileError, ValueError) as exc:
+        # Before the heavy imports: a second run must stop at once.
+        with run_lock(settings.data_dir, what, wait=args.wait, on_wait=_print_waiting):
+            from orchestration.ingest_loader import LandingFileError
+            from orchestration.monthly_run import run_monthly_job
+
+            try:
+                month = parse_month(args.month) if args.month else None
+                report = run_monthly_job(
+                    settings, month, verbose=args.verbose, fail_on_warn=args.fail_on_warn
+                )
+            except (LandingFileError, ValueError) as exc:
+                print(f"S&OP run not started: {exc}", file=sys.stderr)
+                return 2
+    except RunInProgressError as exc:
         print(f"S&OP run not started: {exc}", file=sys.stderr)
-        return 2
-    print(report.render())
-    return 0 if report.success else 1
+        return 1
+    print(report.render(), flush=True)
+    return report.exit_code
 
 
 def _backfill(args: argparse.Namespace) -> int:
     import pandas as pd
-
-    from orchestration.ingest_loader import LandingFileError
-    from orchestration.monthly_run import run_monthly_job
 
     settings = Settings.from_env()
     try:
@@ -83,21 +96,36 @@ def _backfill(args: argparse.Namespace) -> int:
         print(f"S&OP backfill not started: {args.last} is before {args.first}", file=sys.stderr)
         return 2
     months = pd.period_range(first, last, freq="M").to_timestamp().date
+    what = f"backfill {first:%Y-%m} to {last:%Y-%m}"
+    try:
+        with run_lock(settings.data_dir, what, wait=args.wait, on_wait=_print_waiting):
+            return _backfill_months(settings, months, args)
+    except RunInProgressError as exc:
+        print(f"S&OP backfill not started: {exc}", file=sys.stderr)
+        return 1
+
+
+def _backfill_months(settings: Settings, months: Sequence[date], args: argparse.Namespace) -> int:
+    from orchestration.ingest_loader import LandingFileError
+    from orchestration.monthly_run import run_monthly_job
+
     failed = []
     report = None
-    for month in months:
+    for number, month in enumerate(months, start=1):
+        print(f"{month:%Y-%m}: running (month {number} of {len(months)})", flush=True)
         try:
-            report = run_monthly_job(settings, month, verbose=args.verbose)
+            report = run_monthly_job(
+                settings, month, verbose=args.verbose, fail_on_warn=args.fail_on_warn
+            )
         except (LandingFileError, ValueError) as exc:
             print(f"{month:%Y-%m}: not started: {exc}", file=sys.stderr)
             return 2
-        status = "SUCCEEDED" if report.success else "FAILED"
-        print(f"{month:%Y-%m}: {status} in {report.elapsed_seconds:.1f} s", flush=True)
-        if not report.success:
+        print(f"{month:%Y-%m}: {report.status} in {report.elapsed_seconds:.1f} s", flush=True)
+        if report.exit_code:
             failed.append(month)
-            print(f"  {report.failure_reason}")
+            print(f"  {report.failure_reason or 'failed warn check(s) under --fail-on-warn'}")
     print(f"Backfilled {len(months)} month(s), {len(failed)} failed. Last month's run:")
-    print(report.render())
+    print(report.render(), flush=True)
     return 1 if failed else 0
 
 
@@ -155,6 +183,16 @@ def _scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+_FAIL_ON_WARN_HELP = (
+    "exit 1 when a warn check failed, as dbt's --warn-error (the run still publishes)"
+)
+
+_WAIT_HELP = (
+    "when another run is in progress on the data folder, wait for it to finish instead of "
+    "stopping at once (exit 1)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `sop` argument parser: one sub-command per user action."""
     parser = argparse.ArgumentParser(prog="sop", description=__doc__)
@@ -184,12 +222,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Runs `sop run --month` for every month from --from to --to, oldest first, so "
             "each month's forecast is kept and scored as later months bring actuals. The "
-            "published tables end as of the last month. Exit 0 only when every month passed."
+            "published tables end as of the last month. Exit 0 when every month published "
+            "with its blocking checks passed (1 otherwise; with --fail-on-warn, also when "
+            "a warn check failed)."
         ),
     )
     backfill.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
     backfill.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
     backfill.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
+    backfill.add_argument("--fail-on-warn", action="store_true", help=_FAIL_ON_WARN_HELP)
+    backfill.add_argument("--wait", action="store_true", help=_WAIT_HELP)
     backfill.set_defaults(handler=_backfill)
 
     validate = commands.add_parser(
@@ -198,16 +240,32 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Loads every landing file in memory and runs the landing checks; prints rows, "
             "quarantined rows by reason with examples, and failed checks per file. Exit code "
-            "0: a run would pass; 1: a run would stop; 3: a run would finish, with failed "
-            "warn checks."
+            "0: a run would pass; 1: a run would stop; 3: a run would finish and publish, with "
+            "failed warn checks (`sop run` then exits 0, or 1 with --fail-on-warn)."
         ),
     )
     validate.add_argument("--landing", help="landing folder (default: $SOP_LANDING_DIR)")
     validate.set_defaults(handler=_validate)
 
-    run = commands.add_parser("run", help="run the monthly S&OP graph for one month")
+    run = commands.add_parser(
+        "run",
+        help="run the monthly S&OP graph for one month",
+        description=(
+            "Materializes every asset of the month with Dagster (ingest, checks, dbt build, "
+            "forecast, plan, publish, pack) and prints a summary last. Exit codes as `dbt "
+            "build`: 0 the run published and every blocking check passed (failed warn "
+            "checks are listed in the summary); 1 it did not publish (the reason is printed), "
+            "or --fail-on-warn and a warn check failed, or another run is in progress on the "
+            "data folder (--wait waits for it); 2 it could not start (bad month or landing "
+            "folder). `sop validate` predicts these on a landing folder without "
+            "running: its 0 and 1 mean the same, its 3 is a run that exits 0 here (1 with "
+            "--fail-on-warn)."
+        ),
+    )
     run.add_argument("--month", help="YYYY-MM (default: last complete month of the data)")
     run.add_argument("--verbose", action="store_true", help="stream Dagster and dbt logs")
+    run.add_argument("--fail-on-warn", action="store_true", help=_FAIL_ON_WARN_HELP)
+    run.add_argument("--wait", action="store_true", help=_WAIT_HELP)
     run.set_defaults(handler=_run)
 
     scenario = commands.add_parser(

@@ -10,11 +10,14 @@ import contextlib
 import os
 import re
 import shutil
+import sys
 import time
-from collections import defaultdict
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 import duckdb
@@ -41,9 +44,13 @@ class RunReport:
     month: date
     success: bool
     elapsed_seconds: float
+    published: bool = False
+    fail_on_warn: bool = False
     stage_seconds: dict[str, float] = field(default_factory=dict)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    warnings_failed: list[str] = field(default_factory=list)
+    check_findings: dict[str, str] = field(default_factory=dict)
     failure_reason: str = ""
     published_counts: dict[str, int] = field(default_factory=dict)
     settings: Settings | None = None
@@ -54,21 +61,51 @@ class RunReport:
     quality_docs_note: str = ""
     meeting_pack: Path | None = None
 
+    @property
+    def exit_code(self) -> int:
+        """As `dbt build` does it: 0 published with every blocking check passed (failed warn
+        checks are listed, not fatal); 1 not published, or a failed warn check under
+        `--fail-on-warn` (dbt's `--warn-error`)."""
+        if not self.success:
+            return 1
+        return 1 if self.fail_on_warn and self.warnings_failed else 0
+
+    @property
+    def status(self) -> str:
+        """FAILED, SUCCEEDED, or SUCCEEDED with the number of failed warn checks."""
+        if not self.success:
+            return "FAILED"
+        if self.warnings_failed:
+            return f"SUCCEEDED with {len(self.warnings_failed)} failed warn check(s)"
+        return "SUCCEEDED"
+
     def render(self) -> str:
         """The summary `sop run` prints."""
-        status = "SUCCEEDED" if self.success else "FAILED"
         as_of = _month_end(self.month)
         lines = [
-            f"S&OP run for {self.month:%Y-%m} (as of {as_of}) {status} "
+            f"S&OP run for {self.month:%Y-%m} (as of {as_of}) {self.status} "
             f"in {self.elapsed_seconds:.1f} s"
         ]
         if not self.success:
             lines.append(f"Reason: {self.failure_reason}")
+        elif self.warnings_failed and self.fail_on_warn:
+            lines.append(
+                "Reason: the run published, but warn check(s) failed and --fail-on-warn is "
+                "set, so it exits 1."
+            )
         if self.stage_seconds:
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in self.stage_seconds.items())
             lines.append(f"Time by stage: {stages}")
-        lines.append(f"Checks: {self.checks_passed} passed, {len(self.checks_failed)} failed")
-        lines.extend(f"  failed: {name}" for name in self.checks_failed)
+        blocking = len(self.checks_failed) - len(self.warnings_failed)
+        lines.append(
+            f"Checks: {self.checks_passed} passed, {blocking} blocking failed, "
+            f"{len(self.warnings_failed)} warn failed"
+        )
+        warned = set(self.warnings_failed)
+        lines.extend(
+            f"  {'warn' if name in warned else 'failed'}: {self.check_findings.get(name, name)}"
+            for name in self.checks_failed
+        )
         if self.published_counts and self.settings:
             lines.append(
                 f"Published tables ({self.settings.published_db_path}, schema marts; "
@@ -166,6 +203,48 @@ def _stage_timings(
     return dict(sorted(totals.items(), key=lambda item: order.get(item[0], len(order))))
 
 
+class StageProgress:
+    """Prints one line per stage as its last step ends (stage, seconds, assets, rows), so a
+    long run is not silent until the summary; listens to the run's Dagster events."""
+
+    def __init__(self, job: dg.JobDefinition, stages: dict[str, str], out: TextIO) -> None:
+        self._stage_of = stages
+        self._remaining = Counter(stages.get(n.name, n.name) for n in job.nodes)
+        self._seconds: dict[str, float] = defaultdict(float)
+        self._assets: dict[str, int] = defaultdict(int)
+        self._rows: dict[str, int] = defaultdict(int)
+        self._started: dict[str, float] = {}
+        self._out = out
+
+    def on_event(self, entry: dg.EventLogEntry) -> None:
+        """Dagster's event listener: called for every event of the run, in order."""
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            return
+        stage = self._stage_of.get(event.step_key, event.step_key)
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self._started[event.step_key] = entry.timestamp
+        elif kind == "ASSET_MATERIALIZATION":
+            self._assets[stage] += 1
+            rows = event.step_materialization_data.materialization.metadata.get("dagster/row_count")
+            self._rows[stage] += int(getattr(rows, "value", rows) or 0)
+        elif kind in STEP_END_EVENTS:
+            started = self._started.pop(event.step_key, entry.timestamp)
+            self._seconds[stage] += entry.timestamp - started
+            self._remaining[stage] -= 1
+            if self._remaining[stage] == 0:
+                self._print(stage)
+
+    def _print(self, stage: str) -> None:
+        parts = [f"{self._seconds[stage]:.1f} s"]
+        if self._assets[stage]:
+            parts.append(f"{self._assets[stage]:,} asset(s)")
+        if self._rows[stage]:
+            parts.append(f"{self._rows[stage]:,} rows")
+        print(f"{stage}: finished, {', '.join(parts)}", file=self._out, flush=True)
+
+
 def _first_line(error: dg.SerializableErrorInfo | None) -> str:
     """The user-facing line of an error: the original exception's first line, no class name."""
     while error is not None and error.cause is not None:
@@ -176,12 +255,17 @@ def _first_line(error: dg.SerializableErrorInfo | None) -> str:
     return re.sub(r"^[\w.]*(Error|Exception|Failure): ", "", lines[0]).strip()
 
 
+def _check_name(evaluation: dg.AssetCheckEvaluation) -> str:
+    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+
+
 def _describe_check(evaluation: dg.AssetCheckEvaluation) -> str:
+    """The check's name and what it found, e.g. `raw/orders:gx_raw_orders (0 rows ...)`."""
     metadata = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
     observed = metadata.get("observed")
     if observed is None and "dagster_dbt/failed_row_count" in metadata:
         observed = f"{metadata['dagster_dbt/failed_row_count']} failing row(s)"
-    name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+    name = _check_name(evaluation)
     return f"{name} ({observed})" if observed else name
 
 
@@ -203,12 +287,6 @@ def _failure_reason(
                 f"step {event.step_key} failed: {_first_line(event.step_failure_data.error)}. "
                 "The steps after it did not run and the published tables were left as they were."
             )
-    if failed:
-        return (
-            "the run finished and published, but warn-severity check(s) failed: "
-            + "; ".join(_describe_check(e) for e in failed)
-            + "."
-        )
     return "the run did not succeed; see the Dagster event log."
 
 
@@ -217,12 +295,16 @@ def _last_runnable_month(job: dg.JobDefinition) -> date:
 
 
 def run_monthly_job(
-    settings: Settings, month: date | None = None, verbose: bool = False
+    settings: Settings,
+    month: date | None = None,
+    verbose: bool = False,
+    fail_on_warn: bool = False,
 ) -> RunReport:
     """Run the monthly job for `month` (default: the last complete month of the data).
 
     Dagster's and dbt's logs go to the console only when `verbose`; they are
     always in the run's event log (the Dagster UI when DAGSTER_HOME is set).
+    `fail_on_warn` only changes the report's exit code, never what runs or publishes.
     """
     started = time.perf_counter()
     defs = build_definitions(settings)
@@ -244,11 +326,16 @@ def run_monthly_job(
     instance = _instance()
     log_path = settings.data_dir / "logs" / f"run-{month:%Y-%m}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    stages = _stage_names(defs)
+    run_id = str(uuid.uuid4())  # known before the run starts, for the listener
+    progress = StageProgress(job, stages, sys.stdout)
+    instance.add_event_listener(run_id, progress.on_event)
     with contextlib.ExitStack() as stack:
         if not verbose:
             # dagster-dbt echoes dbt's log to stdout; keep it in a file instead.
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("w"))))
         result = job.execute_in_process(
+            run_id=run_id,
             partition_key=month.isoformat(),
             instance=instance,
             raise_on_error=False,
@@ -263,14 +350,18 @@ def run_monthly_job(
         (e for e in evaluations if not e.passed),
         key=lambda e: (e.asset_key.to_user_string(), e.check_name),
     )
+    blocking_failed = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
     report = RunReport(
         month=month,
-        # SPEC: exit code 0 only when everything passed, warn-severity checks included.
-        success=result.success and not failed,
+        # As dbt build: failed warn checks are listed, they do not fail the run.
+        success=result.success and not blocking_failed,
         elapsed_seconds=time.perf_counter() - started,
-        stage_seconds=_stage_timings(instance, result.run_id, _stage_names(defs)),
+        fail_on_warn=fail_on_warn,
+        stage_seconds=_stage_timings(instance, result.run_id, stages),
         checks_passed=sum(e.passed for e in evaluations),
-        checks_failed=[f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed],
+        checks_failed=[_check_name(e) for e in failed],
+        warnings_failed=[_check_name(e) for e in failed if e not in blocking_failed],
+        check_findings={_check_name(e): _describe_check(e) for e in failed},
         settings=settings,
         log_path=None if verbose else log_path,
     )

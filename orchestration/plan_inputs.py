@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from tqdm import tqdm
 
 from models.planning.safety_stock import safety_stock
 from models.planning.scenarios import BASELINE, Scenario, apply_scenario
@@ -152,10 +153,19 @@ def published_plan_inputs(con: duckdb.DuckDBPyConnection) -> PlanInputs:
 def plan_all_scenarios(
     inputs: PlanInputs, scenarios: list[Scenario], settings: PlanSettings
 ) -> dict[str, SupplyPlan]:
-    """The baseline plan and one plan per scenario, baseline first."""
-    plans = {BASELINE: plan_supply(inputs, settings)}
-    for scenario in scenarios:
-        plans[scenario.name] = plan_supply(apply_scenario(inputs, scenario), settings)
+    """The baseline plan and one plan per scenario, baseline first.
+
+    On a terminal a progress bar counts the scenarios (one LP each); tqdm turns
+    itself off when stderr is not a terminal (the UI, logs, tests).
+    """
+    with tqdm(
+        total=len(scenarios) + 1, desc="supply plan", unit="scenario", disable=None, leave=False
+    ) as bar:
+        plans = {BASELINE: plan_supply(inputs, settings)}
+        bar.update()
+        for scenario in scenarios:
+            plans[scenario.name] = plan_supply(apply_scenario(inputs, scenario), settings)
+            bar.update()
     return plans
 
 

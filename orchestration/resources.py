@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from orchestration import warehouse
+from orchestration.run_lock import run_lock
 from orchestration.settings import Settings, parse_month
 
 
@@ -58,6 +59,18 @@ class SopResource(dg.ConfigurableResource):
             materiality_units=self.materiality_units,
             materiality_amount=self.materiality_amount,
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[SopResource]:
+        """Hold the data folder's run lock for the whole run (see `run_lock`): a UI or
+        scheduled run and a `sop run` on one folder never write the warehouse together."""
+        run = context.dagster_run
+        month = run.tags.get("dagster/partition", "") if run else ""
+        what = f"month {month[:7]}" if month else "a run"
+        if run:
+            what += f" (Dagster run {run.run_id[:8]})"
+        with run_lock(Path(self.data_dir), what):
+            yield self
 
     @contextmanager
     def warehouse(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
