@@ -68,16 +68,6 @@ def replace_tables(con: duckdb.DuckDBPyConnection, writes: Sequence[TableWrite])
         raise
 
 
-def replace_table(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    frame: pd.DataFrame,
-    date_columns: tuple[str, ...] = (),
-) -> None:
-    """Replace `table` with `frame` (one table; see `replace_tables` for several)."""
-    replace_tables(con, [TableWrite(table, frame, date_columns=date_columns)])
-
-
 def replace_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
