@@ -107,21 +107,24 @@ def _write(con: duckdb.DuckDBPyConnection, write: TableWrite) -> None:
             con.execute(f"create or replace table {table} as select {select} from _incoming")
             return
         con.execute(f"create table if not exists {table} as select {select} from _incoming limit 0")
-        _add_new_columns(con, table)
+        _add_new_columns(con, table, select)
         con.execute(f"delete from {table} where {write.where}", list(write.params))
         con.execute(f"insert into {table} by name select * from _incoming")
     finally:
         con.unregister("_incoming")
 
 
-def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
     """Columns a newer release adds to a kept-history table; older rows read NULL there.
 
     Snapshot tables outlive releases, so a new column must not make the next
-    run fail on `insert by name`, nor force dropping the history.
+    run fail on `insert by name`, nor force dropping the history. The types
+    are those of `select` (the casts of `_write`), so a new DATE column that
+    arrives in an empty frame is added as DATE, not as DuckDB's INTEGER.
     """
     existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
-    for name, column_type, *_ in con.execute("describe _incoming").fetchall():
+    incoming = con.execute(f"describe select {select} from _incoming").fetchall()
+    for name, column_type, *_ in incoming:
         if name not in existing:
             quoted = '"' + name.replace('"', '""') + '"'
             con.execute(f"alter table {table} add column {quoted} {column_type}")

@@ -88,3 +88,27 @@ def test_replace_tables_writes_every_table_or_none(tmp_path: Path) -> None:
             con, [TableWrite("f.utilization", _month(june, [0.75]), "run_month = ?", [june])]
         )
         assert _pair(con)[1] == [(june, 0.75)]
+
+
+def test_a_new_date_column_arriving_empty_is_added_as_date(tmp_path: Path) -> None:
+    # A kept table of an older release (target_month), then a month without rows in the
+    # new layout (first_month): the column must be DATE so the next month's dates fit.
+    may, june, july = date(2025, 5, 1), date(2025, 6, 1), date(2025, 7, 1)
+    with connect(tmp_path / "w.duckdb") as con:
+        old = pd.DataFrame({"run_month": [may], "target_month": [june], "qty": [1.0]})
+        replace_rows(con, "f.t", old, "run_month = ?", [may])
+        empty = pd.DataFrame(
+            {
+                "run_month": pd.Series(dtype=object),
+                "first_month": pd.Series(dtype=object),
+                "qty": pd.Series(dtype=float),
+            }
+        )
+        dates = ("run_month", "first_month")
+        replace_rows(con, "f.t", empty, "run_month = ?", [june], date_columns=dates)
+        new = pd.DataFrame({"run_month": [july], "first_month": [july], "qty": [2.0]})
+        replace_rows(con, "f.t", new, "run_month = ?", [july], date_columns=dates)
+        types = dict(con.execute("select column_name, column_type from (describe f.t)").fetchall())
+        rows = con.execute("select * from f.t order by run_month").fetchall()
+    assert types["first_month"] == "DATE"
+    assert rows == [(may, june, 1.0, None), (july, None, 2.0, july)]
