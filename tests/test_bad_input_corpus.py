@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -604,19 +605,37 @@ CASES = [
         id="timestamps-with-and-without-offsets",
     ),
     pytest.param(
-        replace(ORDERS, "SO2,2025-03-20,A1,P1,EMEA,5,", "SO2,2025-03-20,A1,P1,EMEA,-5,"),
+        # A return (SPEC.md section 1): a normal ERP fact, neither quarantined nor warned.
+        append(ORDERS, "RT1,2025-03-28,A1,P1,EMEA,-5,-50.00"),
         Expect(
-            3,
-            failed_checks={
-                "gx_raw_orders_warnings": (
-                    "warn",
-                    "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_between("
-                    "column=quantity, min_value=0.0): 1 unexpected (e.g. -5.0)",
-                )
+            0,
+            rows_read={ORDERS: 8},
+            raw={
+                "select quantity, net_amount from raw.orders where order_id = 'RT1'": [
+                    (-5.0, Decimal("-50.00"))
+                ]
             },
-            raw={"select quantity from raw.orders where order_id = 'SO2'": [(-5.0,)]},
         ),
-        id="negative-order-quantity-warns",
+        id="return-line-is-demand-data",
+    ),
+    pytest.param(
+        # A placeholder is not a return: the row is quarantined as before.
+        append(ORDERS, "RT1,2025-03-28,A1,P1,EMEA,-N/A,-50.00"),
+        Expect(
+            0,
+            rows_read={ORDERS: 8},
+            quarantined=(
+                Q(
+                    ORDERS,
+                    8,
+                    "quantity",
+                    "invalid_value",
+                    "quantity: '-N/A' is not a valid double",
+                    "RT1,2025-03-28,A1,P1,EMEA,-N/A,-50.00",
+                ),
+            ),
+        ),
+        id="non-numeric-return-quantity-is-quarantined",
     ),
     pytest.param(
         replace(

@@ -328,6 +328,44 @@ def test_demand_history_has_intermittent_and_dense_series(con: duckdb.DuckDBPyCo
     assert _count(con, "products", "end_date is not null") >= 1
 
 
+def test_returns_are_about_one_percent_of_lines_days_to_weeks_after_the_order(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A return line names the order it returns (`returned_order_id`, an extra column)."""
+    lines, returns = con.execute(
+        "select count(*) filter (where quantity > 0), count(*) filter (where quantity < 0) "
+        "from orders"
+    ).fetchone()
+    assert returns > 100
+    assert 0.007 <= returns / lines <= 0.012  # RETURN_SHARE 1%, less those after the as-of
+    pairs = con.execute(
+        """
+        select r.order_date - o.order_date as lag_days,
+               r.account_id = o.account_id and r.region = o.region as same_customer,
+               -r.quantity as returned, o.quantity as ordered,
+               -r.net_amount as credit, o.net_amount as amount
+        from orders r
+        join t_orders t on t._row = r._row
+        join orders o on o.order_id = t.returned_order_id and o.product_id = r.product_id
+        where r.quantity < 0 and o.quantity is not null and o.order_date is not null
+        """
+    ).fetchall()
+    # Every return names an order line of its product; the demo's one malformed quantity
+    # or date may have hit an original.
+    assert returns - 2 <= len(pairs) <= returns
+    assert _count(con, "t_orders", "returned_order_id is not null") == returns
+    lags = sorted(lag for lag, *_ in pairs)
+    assert lags[0] >= 3 and lags[-1] <= 42  # 3-40 days, a weekend moved to the Monday
+    assert lags[len(lags) // 10] <= 10 and lags[-len(lags) // 10] >= 30  # days to weeks
+    assert all(same for _, same, *_ in pairs)
+    assert all(0 < returned <= ordered for _, _, returned, ordered, *_ in pairs)
+    full = sum(returned == ordered for _, _, returned, ordered, *_ in pairs)
+    assert 0.3 * len(pairs) <= full <= 0.8 * len(pairs)  # half whole lines (and single units)
+    # Credited at the line's own net unit price, to the cent.
+    for *_, returned, ordered, credit, amount in pairs:
+        assert float(credit) == pytest.approx(float(amount) * returned / ordered, abs=0.005 + 1e-9)
+
+
 def test_planning_inputs_are_plausible(demo: Demo, con: duckdb.DuckDBPyConnection) -> None:
     landing = demo[0]
     rows = con.execute(

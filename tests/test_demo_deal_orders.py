@@ -74,9 +74,10 @@ def _open(landing: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _deal_share(con: duckdb.DuckDBPyConnection) -> float:
-    """Share of ordered units on lines that name an opportunity."""
+    """Share of ordered units (gross: returns do not count) on lines that name an opportunity."""
     return con.execute(
-        "select sum(quantity) filter (where opportunity_id is not null) / sum(quantity) from orders"
+        "select sum(quantity) filter (where opportunity_id is not null) / sum(quantity) "
+        "from orders where quantity > 0"
     ).fetchone()[0]
 
 

@@ -59,7 +59,6 @@ def test_suites_guard_the_key_marts_with_the_expected_severities() -> None:
     assert severities == {
         "marts_fct_quota_attainment": "error",
         "marts_fct_demand_history": "error",
-        "marts_fct_demand_history_signs": "warn",
         "forecasting_fct_demand_forecast": "error",
         "forecasting_fct_demand_forecast_coverage": "error",
         "forecasting_fct_demand_forecast_reconciled": "error",
@@ -103,13 +102,36 @@ def test_a_duplicated_order_line_fails_the_blocking_suite(tiny_warehouse) -> Non
     )
 
 
-def test_a_negative_quantity_fails_only_the_warning_suite(tiny_warehouse) -> None:
-    frame = _frame(tiny_warehouse, "raw_orders_warnings")
-    frame.loc[0, "quantity"] = -4.0
-    outcome = run_suite(SUITES["raw_orders_warnings"], frame)
-    assert outcome.observed == (
-        "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_between("
-        "column=quantity, min_value=0.0): 1 unexpected (e.g. -4.0)"
+def test_a_return_passes_every_orders_suite(tiny_warehouse) -> None:
+    """A negative order line is a return (SPEC.md section 1): no suite on orders flags it."""
+    for name in ("raw_orders", "raw_orders_warnings"):
+        frame = _frame(tiny_warehouse, name)
+        frame.loc[0, ["quantity", "net_amount"]] = [-4.0, -40.0]
+        outcome = run_suite(SUITES[name], frame)
+        assert outcome.passed, outcome.observed
+        assert outcome.observed == f"all {outcome.evaluated} expectations passed on 7 rows"
+
+
+def test_negative_demand_history_is_a_blocking_defect() -> None:
+    """Gross demand and returned units each sum one sign of order lines: never negative."""
+    history = pd.DataFrame(
+        {
+            "product_id": ["P1", "P1"],
+            "region": ["EMEA", "EMEA"],
+            "month": pd.to_datetime(["2025-05-01", "2025-06-01"]),
+            "quantity": [0.0, -3.0],
+            "returned_qty": [2.0, -1.0],
+            "net_amount": [-20.0, 5.0],
+        }
+    )
+    suite = SUITES["marts_fct_demand_history"]
+    assert suite.severity == "error"
+    assert run_suite(suite, history.iloc[[0]]).passed  # a month of returns only is sound
+    assert run_suite(suite, history).observed == (
+        "2 of 10 expectations failed on 2 rows: expect_column_values_to_be_between("
+        "column=quantity, min_value=0.0): 1 unexpected (e.g. -3.0); "
+        "expect_column_values_to_be_between(column=returned_qty, min_value=0.0): "
+        "1 unexpected (e.g. -1.0)"
     )
 
 
@@ -121,7 +143,7 @@ def test_a_reference_runs_as_a_derived_column_that_names_the_missing_values(
     frame.loc[2, "account_id_not_in_accounts"] = "A404"
     outcome = run_suite(SUITES["raw_orders_warnings"], frame)
     assert outcome.observed == (
-        "1 of 3 expectations failed on 7 rows: expect_column_values_to_be_null("
+        "1 of 1 expectations failed on 7 rows: expect_column_values_to_be_null("
         "column=account_id_not_in_accounts): 1 unexpected (e.g. 'A404')"
     )
 

@@ -15,6 +15,8 @@ account and product, released over the weeks after its close). `deal_share`
 sets the share of ordered units that comes from won deals; the total demand
 per product keeps the level and seasonality of the catalogue's demand model
 whatever the share, and 0 gives orders of run-rate only.
+About 1% of order lines come back as returns (negative lines) days to weeks
+later, as in any ERP (`returns`).
 
 Scale 1 is about 50 reps and 200 SKUs over 36 months of history; row counts
 grow linearly with scale.
@@ -25,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from orchestration.demo.activities import build_activities
 from orchestration.demo.bad_rows import choose_bad_rows
@@ -41,6 +45,7 @@ from orchestration.demo.planning_inputs import (
     scenarios_yaml,
 )
 from orchestration.demo.quotas import build_quotas
+from orchestration.demo.returns import add_returns
 from orchestration.demo.sampling import stream
 from orchestration.demo.supply import (
     ORDERS,
@@ -122,7 +127,9 @@ def generate_demo_landing(
         if deal_share > 0
         else None
     )
-    orders = build_orders(stream(seed, "orders"), tl, org, catalog, deals)
+    orders = add_returns(
+        stream(seed, "returns"), tl, build_orders(stream(seed, "orders"), tl, org, catalog, deals)
+    )
     tables = {
         "reps": org.reps,
         "territories": org.territories,
@@ -174,6 +181,8 @@ def generate_demo_landing(
         for name in (spec.name for spec in LANDING_FILES)
         for row, column, _ in sorted(injections.get(name, ()))
     ]
+    # Of the units ordered (gross): return lines name no opportunity and do not count.
+    ordered = np.maximum(orders["quantity"], 0.0)
     from_deals = orders["opportunity_id"] != ""
-    share = float(orders["quantity"][from_deals].sum() / max(orders["quantity"].sum(), 1.0))
+    share = float(ordered[from_deals].sum() / max(ordered.sum(), 1.0))
     return DemoSummary(row_counts=row_counts, end_month=as_of, bad_rows=listed, deal_share=share)

@@ -36,11 +36,16 @@ MIN_RUN_RATE = 0.1
 
 
 #: The orders file as the demo writes it: the contract's columns plus the CRM opportunity a
-#: line comes from (empty for run-rate orders), as ERPs linked to a CRM record it. The
-#: landing contract keeps extra columns and ignores them.
+#: line comes from (empty for run-rate orders), as ERPs linked to a CRM record it, and the
+#: order a return line returns (empty but on returns, see `returns`). The landing contract
+#: keeps extra columns and ignores them.
 ORDERS = replace(
     LANDING_BY_NAME["orders"],
-    columns=(*LANDING_BY_NAME["orders"].columns, Column("opportunity_id", nullable=True)),
+    columns=(
+        *LANDING_BY_NAME["orders"].columns,
+        Column("opportunity_id", nullable=True),
+        Column("returned_order_id", nullable=True),
+    ),
 )
 
 
@@ -89,6 +94,7 @@ def _order_table(org: Org, catalog: Catalog, lines: dict[str, np.ndarray]) -> di
         "quantity": lines["quantity"].astype(np.float64),
         "net_amount": lines["net_amount"],
         "opportunity_id": lines["opportunity_id"],
+        "returned_order_id": np.full(lines["day"].size, "", dtype=np.dtypes.StringDType()),
     }
 
 

@@ -18,7 +18,8 @@ monthly_orders as (
         product_id,
         region,
         {{ month_start('order_date') }} as month,
-        sum(quantity) as quantity,
+        sum(case when quantity > 0 then quantity else 0 end) as quantity,
+        sum(case when quantity < 0 then -quantity else 0 end) as returned_qty,
         sum(net_amount) as net_amount
 
     from orders
@@ -60,6 +61,7 @@ final as (
         product_region_months.region,
         product_region_months.month,
         coalesce(monthly_orders.quantity, 0) as quantity,
+        coalesce(monthly_orders.returned_qty, 0) as returned_qty,
         coalesce(monthly_orders.net_amount, 0) as net_amount
 
     from product_region_months
