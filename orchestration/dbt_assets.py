@@ -1,6 +1,11 @@
-"""dbt group: every dbt model is an asset and every dbt test an asset check (`dbt build`)."""
+"""dbt group: every dbt model is an asset and every dbt test an asset check (`dbt build`).
 
-import json
+A monthly run does only production work: dbt's unit tests (fixed inputs, checking the SQL
+logic, not the month's data) run in CI (`make test`, tests/test_dbt_unit_tests.py), and dbt
+keeps its parse from one run to the next (a stable target folder per data folder, and the
+run month passed so that it does not invalidate the parse).
+"""
+
 import os
 import shutil
 import sys
@@ -40,6 +45,38 @@ class SopDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
+# dbt resource types a monthly run leaves out: unit tests check the models' SQL on fixed
+# inputs, which does not change from month to month; CI runs them.
+CI_ONLY_RESOURCE_TYPES = ("unit_test",)
+
+# The environment variable that carries the run month to dbt (macros/as_of.sql). Not `--vars`:
+# dbt re-parses the whole project whenever `--vars` differ from the previous invocation's.
+AS_OF_MONTH_ENV = "SOP_AS_OF_MONTH"
+
+
+def dbt_target_path(settings: Settings) -> Path:
+    """dbt's target folder for the runs on one data folder: run_results.json, manifest.json,
+    dbt.log and partial_parse.msgpack.
+
+    dagster-dbt's default is a new folder per invocation, where dbt finds no saved parse and
+    re-parses the whole project (about 10 s) every run. This one stays from run to run; it is
+    per data folder because the saved parse holds the profile (the warehouse path), and runs
+    on one data folder do not overlap.
+    """
+    return settings.data_dir / "dbt_target"
+
+
+def dbt_build_args() -> list[str]:
+    """The `dbt build` arguments of a monthly run: everything but the CI-only resource types.
+
+    The run month is not among them (see `AS_OF_MONTH_ENV`).
+    """
+    args = ["build"]
+    for resource_type in CI_ONLY_RESOURCE_TYPES:
+        args += ["--exclude-resource-type", resource_type]
+    return args
+
+
 def dbt_executable() -> str:
     """The `dbt` installed beside this interpreter, so an unactivated virtualenv works too."""
     beside = Path(sys.executable).parent / "dbt"
@@ -51,11 +88,16 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def ensure_manifest(project: DbtProject) -> Path:
+def ensure_manifest(project: DbtProject, warehouse_path: Path | None = None) -> Path:
     """Parse the dbt project when its manifest is missing or older than any dbt source file.
 
     `DbtProject.prepare_if_dev()` only acts under `dagster dev`; `sop run`, the
-    tests and CI load definitions directly and need the manifest too.
+    tests and CI load definitions directly and need the manifest too. Loading the
+    definitions again (every run does) does not parse again while no dbt file changed.
+
+    dagster-dbt copies this parse (target/partial_parse.msgpack) into a run's target folder
+    that has none yet, and dbt reuses it when the profile matches: parsing with the
+    run's `warehouse_path` lets the first run on a data folder skip its own parse too.
     """
     manifest = project.manifest_path
     sources = [
@@ -66,25 +108,45 @@ def ensure_manifest(project: DbtProject) -> Path:
     ] + [project.project_dir / "dbt_project.yml"]
     newest = max(p.stat().st_mtime for p in sources)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        # dagster-dbt's own preparer looks for `dbt` on PATH only, hence this call.
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+        env = {} if warehouse_path is None else {"SOP_WAREHOUSE_PATH": str(warehouse_path)}
+        with _dbt_env(env):
+            # dagster-dbt's own preparer looks for `dbt` on PATH only, hence this call.
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
     return manifest
 
 
 @contextmanager
-def _warehouse_env(path: Path) -> Iterator[None]:
-    """dbt reads the warehouse path from `SOP_WAREHOUSE_PATH` (profiles.yml) in its subprocess."""
-    previous = os.environ.get("SOP_WAREHOUSE_PATH")
-    os.environ["SOP_WAREHOUSE_PATH"] = str(path)
+def _dbt_env(values: Mapping[str, str]) -> Iterator[None]:
+    """Environment variables for the dbt subprocess, which inherits this process's environment:
+    `SOP_WAREHOUSE_PATH` (profiles.yml) and the run month (`AS_OF_MONTH_ENV`)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("SOP_WAREHOUSE_PATH", None)
-        else:
-            os.environ["SOP_WAREHOUSE_PATH"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _release_dbt_adapter() -> None:
+    """Drop the dbt adapter dagster-dbt opened in this process for the invocation.
+
+    `DbtCliResource.cli` registers a dbt adapter in-process (for row counts and
+    column metadata) and leaves it in dbt's global adapter factory until the
+    next call. Its connection manager holds a multiprocessing lock (a named
+    POSIX semaphore from dbt's spawn context); left to interpreter exit it was
+    reported by Python's resource tracker as "leaked semaphore objects" after
+    the run's summary. Resetting the factory closes the adapter's connections
+    and frees the lock while the run is still going.
+    """
+    from dbt.adapters.factory import reset_adapters
+
+    reset_adapters()
 
 
 def _record_dbt_tests(sop: SopResource, month: Any, results: list[dg.AssetCheckResult]) -> None:
@@ -108,7 +170,7 @@ def _record_dbt_tests(sop: SopResource, month: Any, results: list[dg.AssetCheckR
 def build_dbt_defs(settings: Settings) -> dg.Definitions:
     """The dbt assets (one per model, tests as checks) and the `dbt` CLI resource."""
     project = dbt_project()
-    manifest = ensure_manifest(project)
+    manifest = ensure_manifest(project, settings.warehouse_path)
 
     @dbt_assets(
         manifest=manifest,
@@ -120,17 +182,25 @@ def build_dbt_defs(settings: Settings) -> dg.Definitions:
         backfill_policy=ONE_MONTH_PER_RUN,
     )
     def sop_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, sop: SopResource):
-        """`dbt build` for the run month: models, then their tests, in dependency order."""
+        """`dbt build` for the run month: models, then their tests, in dependency order
+        (no unit tests: CI runs them)."""
         month = partition_month(context)
-        dbt_vars = json.dumps({"as_of_month": month.isoformat()})
+        env = {
+            "SOP_WAREHOUSE_PATH": str(sop.settings.warehouse_path),
+            AS_OF_MONTH_ENV: month.isoformat(),
+        }
         tests: list[dg.AssetCheckResult] = []
         try:
-            with _warehouse_env(sop.settings.warehouse_path):
-                for event in dbt.cli(["build", "--vars", dbt_vars], context=context).stream():
+            with _dbt_env(env):
+                invocation = dbt.cli(
+                    dbt_build_args(), context=context, target_path=dbt_target_path(sop.settings)
+                )
+                for event in invocation.stream():
                     if isinstance(event, dg.AssetCheckResult):
                         tests.append(event)
                     yield event
         finally:
+            _release_dbt_adapter()
             _record_dbt_tests(sop, month, tests)
 
     return dg.Definitions(

@@ -7,6 +7,7 @@ say where each number comes from.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 
 from expectations.suite_runner import SUITES_DIR
+from orchestration.dbt_assets import dbt_target_path
 from orchestration.definitions import build_definitions
 from orchestration.monthly_run import RunReport
 from orchestration.publish import PUBLISH_ASSET_KEY
@@ -218,3 +220,45 @@ def test_an_older_month_does_not_replace_the_published_tables(tiny_run) -> None:
     assert _published(published, "select run_month from marts.published_run")["run_month"].map(
         lambda d: pd.Timestamp(d).date()
     ).tolist() == [RUN_MONTH]
+
+
+def _dbt_invocations(target: Path) -> list[list[dict]]:
+    """The events of each dbt invocation in `target`'s dbt.log (JSON lines, as dagster-dbt
+    makes dbt write them), oldest first. dbt rotates the file at 10 MB (dbt.log.1 is the
+    newest full one), and one run on the tiny landing writes about 11 MB of debug events."""
+    rotated = sorted(target.glob("dbt.log.*"), key=lambda p: -int(p.suffix[1:]))
+    invocations: dict[str, list[dict]] = {}
+    for path in [*rotated, target / "dbt.log"]:
+        for line in path.read_text().splitlines():
+            if line.startswith("{"):
+                info = json.loads(line)["info"]
+                invocations.setdefault(info["invocation_id"], []).append(info)
+    return list(invocations.values())
+
+
+def test_the_monthly_run_runs_no_dbt_unit_tests(tiny_backfill) -> None:
+    """Unit tests run in CI (tests/test_dbt_unit_tests.py); June's `dbt build` ran the models
+    and data tests only."""
+    target = dbt_target_path(make_settings(tiny_backfill.data_dir))
+    results = json.loads((target / "run_results.json").read_text())
+    ran = {result["unique_id"]: result["status"] for result in results["results"]}
+    assert [node for node in ran if node.startswith("unit_test.")] == []
+    assert "--exclude-resource-type unit_test" in results["args"]["invocation_command"]
+    assert ran["model.sop.fct_demand_history"] == "success"
+    assert any(node.startswith("test.sop.") for node in ran)
+    # The run month reached dbt through SOP_AS_OF_MONTH: June's calendar ends at June.
+    compiled = next(target.rglob("compiled/**/int_months_enumerated.sql")).read_text()
+    assert "cast('2025-06-01' as date)" in compiled
+
+
+def test_the_second_run_reuses_dbt_parse(tiny_backfill) -> None:
+    """May's and June's runs used the data folder's one dbt target folder; June's, another
+    month, found nothing changed since May's parse and skipped parsing (dbt's partial
+    parsing), which re-parsing the whole project on every run used to cost."""
+    target = dbt_target_path(make_settings(tiny_backfill.data_dir))
+    may, june = _dbt_invocations(target)
+    commands = [event["msg"] for run in (may, june) for event in run if event["code"] == "A002"]
+    assert len(commands) == 2 and not any("--vars" in command for command in commands)
+    june_names = {event["name"] for event in june}
+    assert "PartialParsingSkipParsing" in june_names
+    assert "UnableToPartialParse" not in june_names

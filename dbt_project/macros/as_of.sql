@@ -1,11 +1,17 @@
 {#- The run month and its as-of date (SPEC.md section 2, "As-of date").
 
-    The run month comes from the var `as_of_month`, a string 'YYYY-MM-01'
-    (any day of the month, or 'YYYY-MM', is accepted and means that month);
-    Dagster always passes it with `--vars`. When the var is absent (an ad-hoc
-    `dbt build` by a developer), the run month is the previous calendar month
-    of the day dbt compiles, in the machine's local time, so that the default
-    is the last complete month.
+    The run month is a string 'YYYY-MM-01' (any day of the month, or
+    'YYYY-MM', is accepted and means that month) from, in this order: the var
+    `as_of_month` (unit tests and ad-hoc `dbt build --vars`), the environment
+    variable SOP_AS_OF_MONTH (set by Dagster on every run), else the previous
+    calendar month of the day dbt compiles, in the machine's local time, so
+    that the default is the last complete month.
+
+    Dagster does not pass the month with `--vars`: any change of `--vars`
+    makes dbt throw its saved parse away (partial_parse.msgpack) and re-parse
+    the whole project, about 10 s a run. The environment variable is read
+    only when dbt executes (`execute`), never while it parses, so dbt does not
+    record it as a parse input either and a new month re-parses nothing.
 
     Both macros render a constant date literal, so every model of one
     invocation sees the same date and the SQL stays portable. -#}
@@ -13,6 +19,9 @@
 {% macro as_of_month_start() -%}
     {#- The first day of the run month, as a Python date. -#}
     {%- set value = var('as_of_month', none) -%}
+    {%- if (value is none or (value | string | trim) == '') and execute -%}
+        {%- set value = env_var('SOP_AS_OF_MONTH', '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {%- set today = modules.datetime.date.today() -%}
         {%- set previous = today.replace(day=1) - modules.datetime.timedelta(days=1) -%}
@@ -22,7 +31,8 @@
     {%- set match = modules.re.match('^([0-9]{4})-([0-9]{2})(-[0-9]{2})?$', text) -%}
     {%- if not match or (match.group(2) | int) < 1 or (match.group(2) | int) > 12 -%}
         {{ exceptions.raise_compiler_error(
-            "var as_of_month must be a month as 'YYYY-MM-01', got '" ~ text ~ "'"
+            "as_of_month (var, or env SOP_AS_OF_MONTH) must be a month as 'YYYY-MM-01', "
+            ~ "got '" ~ text ~ "'"
         ) }}
     {%- endif -%}
     {{ return(modules.datetime.date(match.group(1) | int, match.group(2) | int, 1)) }}
