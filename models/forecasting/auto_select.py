@@ -69,9 +69,12 @@ without keeping fitted models, which keeps memory flat at 10,000 series.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -93,6 +96,7 @@ from statsforecast.models import (
     SeasonalNaive,
     SimpleExponentialSmoothingOptimized,
 )
+from tqdm import tqdm
 
 from models.forecasting.calibration import (
     held_out,
@@ -169,18 +173,41 @@ class PanelStatsForecast(StatsForecast):
     def _get_pool(self):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["statsforecast.core", "statsforecast.models"])
-        return context.Pool, {"initializer": _quiet_worker}
+        return partial(_ClosingPool, context=context), {"initializer": _quiet_worker}
+
+
+class _ClosingPool(multiprocessing.pool.Pool):
+    """A pool whose ``with`` block ends by letting the workers finish and exit.
+
+    ``multiprocessing.Pool.__exit__`` terminates (kills) its workers, so their
+    exit handlers never run: every named semaphore a worker had created stayed
+    registered with the resource tracker, which printed "leaked semaphore
+    objects" (and "No such file or directory" for each) after the run's
+    summary. Closing and joining lets each worker exit normally; an error in
+    the block still terminates at once.
+    """
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
+        self.join()
 
 
 def _quiet_worker() -> None:
-    """Silence statsforecast's numerics, here and in workers (they do not inherit filters).
+    """Silence statsforecast's numerics, here and in workers (they do not inherit filters),
+    and give tqdm a thread lock in workers.
 
     ETS on a series barely longer than its parameters divides by zero when it
     estimates its variance; the candidate then loses the backtest or falls
     back, which is handled, but each worker printed the warning to the run's
-    terminal.
+    terminal. statsforecast wraps its per-series loop in tqdm (disabled), and
+    tqdm's default lock is a multiprocessing lock: a named semaphore per
+    worker. A worker is one thread, so a thread lock is all tqdm needs.
     """
     warnings.filterwarnings("ignore", category=RuntimeWarning, module="statsforecast")
+    tqdm.set_lock(threading.RLock())
 
 
 # --------------------------------------------------------------------------- #
