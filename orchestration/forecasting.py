@@ -17,6 +17,7 @@ from orchestration.warehouse import TableWrite, replace_tables, to_dates
 
 DEMAND_FORECAST_TABLE = "forecasting.fct_demand_forecast"
 FAMILY_FORECAST_TABLE = "forecasting.fct_demand_forecast_family"
+BACKTEST_TABLE = "forecasting.fct_forecast_backtest"
 DEMAND_FORECAST_KEY = dg.AssetKey(["forecasting", "fct_demand_forecast"])
 ACCURACY_TABLE = "forecasting.fct_forecast_accuracy"
 ACCURACY_SUMMARY_TABLE = "forecasting.fct_forecast_accuracy_summary"
@@ -44,7 +45,9 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
             "held-out months; intermittent nodes take Croston/TSB/ADIDA/mean chosen by "
             "backtest and short ones the mean of trended ETS and Theta. The levels are then "
             "reconciled to add up. "
-            "Every run month's snapshot is kept so accuracy can be tracked by lag."
+            "Every run month's snapshot is kept so accuracy can be tracked by lag; until "
+            "snapshots have actuals, fct_forecast_backtest gives the method's own held-out "
+            "errors by lag (WAPE, bias, FVA) from the months its interval calibration held out."
         ),
     )
     def fct_demand_forecast(
@@ -68,12 +71,17 @@ def build_forecasting_defs(settings: Settings) -> dg.Definitions:
         )
         product_rows = to_dates(forecast.products, ["run_month", "target_month"])
         family_rows = to_dates(forecast.families, ["run_month", "target_month"])
+        backtest_months = ("run_month", "first_origin_month", "last_origin_month")
+        backtest_rows = to_dates(forecast.backtest, list(backtest_months))
         with sop.warehouse() as con:
             replace_tables(
                 con,
                 [
                     TableWrite(DEMAND_FORECAST_TABLE, product_rows, "run_month = ?", [month]),
                     TableWrite(FAMILY_FORECAST_TABLE, family_rows, "run_month = ?", [month]),
+                    TableWrite(
+                        BACKTEST_TABLE, backtest_rows, "run_month = ?", [month], backtest_months
+                    ),
                 ],
             )
         return dg.MaterializeResult(metadata=_forecast_metadata(forecast, history, month, sop))
@@ -241,6 +249,13 @@ def _forecast_metadata(
         "total_forecast_qty": float(totals["forecast_qty"].sum()),
         "total_seasonal_naive_qty": float(totals["naive_qty"].sum()),
     }
+    backtest = forecast.backtest[forecast.backtest["level"] == "product"]
+    if len(backtest):
+        metadata["backtest_products_by_lag"] = dg.MetadataValue.md(
+            backtest[
+                ["lag", "series", "wape", "bias", "accuracy", "naive_wape", "fva"]
+            ].to_markdown(index=False, floatfmt=".3f")
+        )
     if len(nodes):
         chosen = nodes.groupby(["level", "kind", "model"], dropna=False).size()
         metadata["models_chosen"] = dg.MetadataValue.md(

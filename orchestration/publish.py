@@ -16,6 +16,7 @@ _SOURCE_ASSETS = {
     "quality.check_results": ["quality", "load_audit"],
     "forecasting.fct_forecast_accuracy_summary": ["forecasting", "fct_forecast_accuracy"],
     "forecasting.fct_demand_forecast_family": ["forecasting", "fct_demand_forecast"],
+    "forecasting.fct_forecast_backtest": ["forecasting", "fct_demand_forecast"],
     "forecasting.fct_pipeline_signal_value": ["forecasting", "fct_pipeline_demand_signal"],
     "planning.fct_demand_plan_overrides": ["planning", "fct_demand_plan"],
     "planning.override_rejections": ["planning", "fct_demand_plan"],

@@ -44,6 +44,7 @@ PUBLISHED_TABLES: dict[str, str] = {
     "fct_pipeline_signal_value": "forecasting.fct_pipeline_signal_value",
     "fct_forecast_accuracy": "forecasting.fct_forecast_accuracy",
     "fct_forecast_accuracy_summary": "forecasting.fct_forecast_accuracy_summary",
+    "fct_forecast_backtest": "forecasting.fct_forecast_backtest",
     "fct_sales_forecast": "forecasting.fct_sales_forecast",
     "fct_demand_plan": "planning.fct_demand_plan",
     "fct_demand_plan_overrides": "planning.fct_demand_plan_overrides",

@@ -208,6 +208,28 @@ def test_the_meeting_pack_is_written_with_its_charts(demo_run) -> None:
     assert not re.search(r"(src|href)=\"https?://", html)
 
 
+def test_a_first_run_shows_the_forecast_backtest_as_its_accuracy(demo_run) -> None:
+    _, data_dir, _ = demo_run
+    rows = _query(
+        data_dir,
+        "select lag, series, run_month, accuracy, wape, abs_error, actual_qty "
+        "from marts.fct_forecast_backtest where level = 'product' order by lag",
+    )
+    lags = [row[0] for row in rows]
+    # three years of demo history, 24 months kept to fit: regular products hold out 12
+    assert lags == list(range(1, len(lags) + 1)) and len(lags) >= 12
+    assert {row[2] for row in rows} == {date(2026, 9, 1)}
+    _, series, _, accuracy, wape, abs_error, actual = rows[0]
+    assert series > 0 and wape == pytest.approx(abs_error / actual)
+    # one origin a year back, right after the demo's summer surge: accuracy may be 0
+    assert accuracy == pytest.approx(max(0.0, 1 - wape))
+    html = (data_dir / "reports" / "sop-2026-09.html").read_text()
+    tile = re.search(r'<div class="tile" id="kpi-forecast_accuracy">(.*?)</div></div>', html, re.S)
+    assert "backtest, until real forecast snapshots exist" in tile.group(1)
+    assert f">{accuracy:.1%}<" in tile.group(1)
+    assert "Backtest, until real forecast snapshots exist." in html
+
+
 def test_sop_scenario_replans_from_the_published_tables(demo_run, capsys) -> None:
     _, data_dir, _ = demo_run
     published = data_dir / "published" / "sop.duckdb"

@@ -44,6 +44,7 @@ TABLES = {
     "fct_leaderboard": "marts.fct_leaderboard",
     "fct_pipeline_coverage": "marts.fct_pipeline_coverage",
     "fct_forecast_accuracy": "forecasting.fct_forecast_accuracy",
+    "fct_forecast_backtest": "forecasting.fct_forecast_backtest",
 }
 
 SECTION_IDS = [
@@ -355,6 +356,39 @@ def _forecast_accuracy() -> list[dict]:
     return rows
 
 
+def _forecast_backtest() -> list[dict]:
+    """The held-out backtest of the June and May forecasts (fct_forecast_backtest)."""
+    # run, level, lag: series, actual, forecast, abs error, naive abs error
+    cases = {
+        (JUN, "product", 1): (3, 200.0, 190.0, 30.0, 40.0),
+        (JUN, "product", 2): (3, 200.0, 210.0, 40.0, 50.0),
+        (JUN, "family", 1): (2, 200.0, 200.0, 10.0, 40.0),
+        (MAY, "product", 1): (3, 100.0, 100.0, 25.0, 20.0),
+    }
+    rows = []
+    for (run, level, lag), (series, actual, forecast, abs_error, naive) in cases.items():
+        rows.append(
+            {
+                "run_month": run,
+                "level": level,
+                "lag": lag,
+                "series": series,
+                "first_origin_month": _month(run, -18),
+                "last_origin_month": _month(run, -18),
+                "actual_qty": actual,
+                "forecast_qty": forecast,
+                "abs_error": abs_error,
+                "naive_abs_error": naive,
+                "wape": abs_error / actual,
+                "bias": (forecast - actual) / actual,
+                "accuracy": 1 - abs_error / actual,
+                "naive_wape": naive / actual,
+                "fva": (naive - abs_error) / actual,
+            }
+        )
+    return rows
+
+
 def _derived_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Capacity and the family summary follow from the plan, as they do in the pipeline."""
     con.execute(
@@ -392,6 +426,7 @@ def build_warehouse() -> duckdb.DuckDBPyConnection:
     _create(con, "marts.fct_leaderboard", _leaderboard())
     _create(con, "marts.fct_pipeline_coverage", _pipeline_coverage())
     _create(con, "forecasting.fct_forecast_accuracy", _forecast_accuracy())
+    _create(con, "forecasting.fct_forecast_backtest", _forecast_backtest())
     _derived_tables(con)
     return con
 
@@ -634,10 +669,53 @@ def test_missing_tables_and_action_items_leave_notes_not_errors():
 
 def test_empty_tables_say_what_is_missing(scratch_warehouse):
     scratch_warehouse.execute("delete from forecasting.fct_forecast_accuracy")
+    scratch_warehouse.execute("delete from forecasting.fct_forecast_backtest")
     scratch_warehouse.execute("delete from planning.fct_sop_exceptions")
     pack = render_meeting_pack(scratch_warehouse, JUN, TABLES, action_items=None)
     assert "No forecast accuracy yet" in _section(pack.html, "forecast-accuracy")
     assert "No exceptions in the baseline of the June 2025 plan." in pack.html
+    assert "forecast-accuracy" not in pack.charts
+
+
+def test_scored_snapshots_win_over_the_backtest(pack):
+    # The fixture has both: the tile is the real lag-1 accuracy (15 / 160), without a note.
+    assert "backtest" not in _tile(pack.html, "forecast_accuracy")
+    assert "Backtest" not in _section(pack.html, "forecast-accuracy")
+
+
+def test_without_scored_snapshots_the_pack_shows_the_backtest(scratch_warehouse):
+    scratch_warehouse.execute("delete from forecasting.fct_forecast_accuracy")
+    pack = render_meeting_pack(scratch_warehouse, JUN, TABLES, action_items=None)
+    kpis = {tile.key: tile for tile in pack.kpis}
+    # June's product backtest at lag 1: 1 - 30 / 200; May's run: 1 - 25 / 100.
+    assert kpis["forecast_accuracy"].value == pytest.approx(0.85)
+    assert kpis["forecast_accuracy"].last == pytest.approx(0.75)
+    assert kpis["forecast_accuracy"].note == "backtest, until real forecast snapshots exist"
+    tile = " ".join(_tile(pack.html, "forecast_accuracy").split())
+    assert tile == (
+        "Forecast accuracy (lag 1) backtest, until real forecast snapshots exist "
+        "85.0% May 2025: 75.0% +10.0 pp"
+    )
+    summary = _section(pack.html, "summary")
+    assert (
+        "Forecast accuracy at lag 1 was 85.0% (1 - WAPE; backtest, until real forecast "
+        "snapshots exist), up 10.0 pp on May 2025." in summary
+    )
+    assert (
+        "| Forecast accuracy (lag 1) (backtest, until real forecast snapshots exist) "
+        "| 85.0% | 75.0% | +10.0 pp |" in pack.summary_markdown
+    )
+    section = _section(pack.html, "forecast-accuracy")
+    assert "Backtest, until real forecast snapshots exist." in section
+    assert "3 products cut at Dec 2023 and forecast from there" in section
+    rows = re.findall(r"<tr>(<td.*?)</tr>", section)
+    cells = [re.findall(r">([^<]*)</td>", row) for row in rows]
+    # lag, products, accuracy, naive 1 - 40 / 200, bias (190 - 200) / 200, FVA (40 - 30) / 200;
+    # lag 2: 1 - 40 / 200, naive 1 - 50 / 200, bias +10 / 200, FVA (50 - 40) / 200.
+    assert cells == [
+        ["1", "3", "85.0%", "80.0%", "-5.0%", "+5.0 pp"],
+        ["2", "3", "80.0%", "75.0%", "5.0%", "+5.0 pp"],
+    ]
     assert "forecast-accuracy" not in pack.charts
 
 

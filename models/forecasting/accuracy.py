@@ -122,7 +122,12 @@ def forecast_accuracy(
     return scored[ACCURACY_COLUMNS].reset_index(drop=True)
 
 
-def _ratios(frame: pd.DataFrame) -> pd.DataFrame:
+def error_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """WAPE, bias, accuracy, naive WAPE and FVA from summed actual, forecast and errors.
+
+    Shared with the forecast's own backtest (:mod:`models.forecasting.backtest`)
+    so both tables compute the SPEC's ratios the same way.
+    """
     actual = frame["actual_qty"].where(frame["actual_qty"] != 0)
     frame["wape"] = frame["abs_error"] / actual
     frame["bias"] = (frame["forecast_qty"] - frame["actual_qty"]) / actual
@@ -154,7 +159,7 @@ def accuracy_summary(accuracy: pd.DataFrame) -> pd.DataFrame:
             naive_abs_error=("naive_abs_error", "sum"),
         )
         parts.append(grouped.assign(level=level))
-    summary = _ratios(pd.concat(parts, ignore_index=True))
+    summary = error_ratios(pd.concat(parts, ignore_index=True))
     return (
         summary[SUMMARY_COLUMNS].sort_values(["level", "member_id", "lag"]).reset_index(drop=True)
     )

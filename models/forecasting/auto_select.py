@@ -73,7 +73,7 @@ import multiprocessing.pool
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
@@ -466,12 +466,29 @@ def _combination_backtest(
 # --------------------------------------------------------------------------- #
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """A calibration sample's held-out months: a backtest of the combination, by step.
+
+    The calibration (module docstring, 4) already fits the members at an
+    earlier origin of each sampled series and scores their combination on the
+    months held out, so these are the forecast errors of the published method
+    at steps 1..``steps`` from that origin, at no extra cost.
+    """
+
+    columns: np.ndarray  # panel columns of the sampled series
+    steps: np.ndarray  # months each series held out: its origin is that many before its end
+    point: np.ndarray  # (horizon, series) combination forecast from the origin
+    actual: np.ndarray  # (horizon, series) held-out actuals, NaN past each series' steps
+
+
 @dataclass
 class Forecast:
     """Point and bounds of every series, arrays of shape (steps, series)."""
 
     point: np.ndarray
     bounds: dict[float, tuple[np.ndarray, np.ndarray]]  # coverage -> (lower, upper)
+    held_out: list[HeldOut] = field(default_factory=list)
 
 
 def _level(coverage: float) -> float | int:
@@ -525,6 +542,7 @@ def forecast_chosen(
         for name, columns in needed.items()
     }
 
+    held: list[HeldOut] = []
     step_z = np.sqrt(np.arange(1, horizon + 1) / ((backtest_horizon + 1) / 2))[:, np.newaxis]
     for (kind, name, combined), column_set in _chosen_columns(choice).items():
         columns = np.array(sorted(column_set))
@@ -532,7 +550,7 @@ def forecast_chosen(
             point[:, columns], sigma = _combine(
                 {m: predictions[m] for m in combined}, columns, horizon, combine_with
             )
-            quantiles = _calibration_quantiles(
+            quantiles, sample = _calibration_quantiles(
                 values,
                 columns,
                 combined,
@@ -545,6 +563,8 @@ def forecast_chosen(
                 limit=calibration_series,
                 n_jobs=n_jobs,
             )
+            if sample is not None:
+                held.append(sample)
             for coverage in coverages:
                 q_low, q_high = quantiles[coverage]
                 lower[coverage][:, columns] = point[:, columns] + q_low[:, np.newaxis] * sigma
@@ -574,7 +594,7 @@ def forecast_chosen(
         for coverage in coverages:
             np.maximum(lower[coverage], 0.0, out=lower[coverage])
             np.maximum(upper[coverage], point, out=upper[coverage])
-    return Forecast(point=point, bounds={c: (lower[c], upper[c]) for c in coverages})
+    return Forecast(point=point, bounds={c: (lower[c], upper[c]) for c in coverages}, held_out=held)
 
 
 SIGMA_LEVEL = 80  # the native interval a combination member's standard error is read from
@@ -639,18 +659,19 @@ def _calibration_quantiles(
     combine_with: str,
     limit: int,
     n_jobs: int,
-) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[dict[float, tuple[np.ndarray, np.ndarray]], HeldOut | None]:
     """Quantiles of the combination's standardized errors on held-out months, per step.
 
     Up to ``limit`` of ``columns`` are cut at an origin that holds out up to
     ``horizon`` months and leaves ``min_train``; the members are fitted
-    there and their combination is scored on what was held out.
+    there and their combination is scored on what was held out. The held-out
+    forecasts and actuals come back too (None when no series could hold out).
     """
     sample = sample_columns(columns, limit)
     steps = holdout_steps(n_obs[sample], horizon, min_train)
     sample, steps = sample[steps > 0], steps[steps > 0]
     if len(sample) == 0:
-        return step_quantiles(np.empty((0, 0)), coverages, horizon)
+        return step_quantiles(np.empty((0, 0)), coverages, horizon), None
     block = values[:, sample]
     cut = truncate(block, steps)
     local = np.arange(len(sample))
@@ -658,8 +679,9 @@ def _calibration_quantiles(
         m: _fit_forecast(cut, local, m, horizon, [SIGMA_LEVEL], sp, n_jobs) for m in members
     }
     point, sigma = _combine(predictions, local, horizon, combine_with)
-    z = standardized_errors(held_out(block, steps, horizon), point, sigma, steps)
-    return step_quantiles(z, coverages, horizon)
+    actual = held_out(block, steps, horizon)
+    z = standardized_errors(actual, point, sigma, steps)
+    return step_quantiles(z, coverages, horizon), HeldOut(sample, steps, point, actual)
 
 
 def _chosen_columns(choice: Choice) -> dict[tuple, set[int]]:
@@ -953,6 +975,64 @@ class AutoSelectForecaster(BaseForecaster):
         )
         self._cache[key] = result
         return result
+
+    def held_out_backtest(self) -> pd.DataFrame:
+        """Forecasts and actuals of the held-out months that calibrated the intervals.
+
+        The calibration of a combination's interval (module docstring, 4) cuts
+        up to ``calibration_series`` series of each kind at an earlier origin,
+        fits the members there and forecasts the months held out: a backtest
+        of the published method (the combination, as published) by step, free
+        once the forecast is made. Series of other models (intermittent, zero,
+        fallback) are not in it. Available after ``predict`` or
+        ``predict_interval``, from the longest horizon forecast so far.
+
+        Returns
+        -------
+        DataFrame
+            One row per sampled series and held-out step: ``series`` (label),
+            ``kind``, ``step`` (1 = the month after the origin),
+            ``origin_offset`` (periods from the origin to the cutoff),
+            ``forecast`` (floored at 0 with ``nonnegative``) and ``actual``.
+        """
+        self.check_is_fitted()
+        if not self._cache:
+            raise ValueError("held_out_backtest needs a forecast: call predict first")
+        horizon = max(cached_horizon for cached_horizon, _ in self._cache)
+        result = next(r for (h, _), r in self._cache.items() if h == horizon)
+        labels = self._layout.series_labels
+        parts = []
+        for held in result.held_out:
+            step, series = np.nonzero(np.arange(len(held.point))[:, None] < held.steps[None, :])
+            columns = held.columns[series]
+            forecast = held.point[step, series]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "_column": columns,
+                        "series": labels[columns],
+                        "kind": self._choice.kind[columns],
+                        "step": step + 1,
+                        "origin_offset": held.steps[series] + self._behind[columns],
+                        "forecast": np.maximum(forecast, 0.0) if self.nonnegative else forecast,
+                        "actual": held.actual[step, series],
+                    }
+                )
+            )
+        if not parts:
+            return pd.DataFrame(
+                {
+                    "series": pd.Series(dtype=object),
+                    "kind": pd.Series(dtype=object),
+                    "step": pd.Series(dtype=int),
+                    "origin_offset": pd.Series(dtype=int),
+                    "forecast": pd.Series(dtype=float),
+                    "actual": pd.Series(dtype=float),
+                }
+            )
+        frame = pd.concat(parts, ignore_index=True)
+        frame = frame.sort_values(["_column", "step"], kind="stable", ignore_index=True)
+        return frame.drop(columns="_column")
 
     def _steps(self, fh) -> np.ndarray:
         steps = np.asarray(fh.to_relative(self.cutoff), dtype=int)

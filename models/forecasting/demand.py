@@ -26,7 +26,11 @@ Rules (SPEC §2 demand history, §3 ``fct_demand_forecast``):
   active product in family ``'unassigned'``;
 * ``model`` is the model chosen for the node's own base forecast;
   ``naive_qty`` is the seasonal naive forecast of the node (naive for less than
-  a year of history), the benchmark of forecast value added.
+  a year of history), the benchmark of forecast value added;
+* ``backtest`` (``fct_forecast_backtest``) is the forecaster's own held-out
+  backtest by level and lag, from the months its interval calibration held
+  out (:mod:`models.forecasting.backtest`): accuracy before any snapshot has
+  actuals.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ from scipy.stats import norm
 from sktime.forecasting.base import BaseForecaster
 
 from models.forecasting.auto_select import AutoSelectForecaster
+from models.forecasting.backtest import (
+    backtest_by_lag,
+    empty_backtest,
+    seasonal_naive_from_origins,
+)
 from models.forecasting.reconcile import aggregation_matrix, reconcile
 from models.forecasting.seasonal_naive import VectorizedSeasonalNaive
 
@@ -81,6 +90,8 @@ class DemandForecast:
     families: pd.DataFrame
     reconciliation: str
     nodes: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per node: kind, model
+    # fct_forecast_backtest: held-out errors of the method by level and lag
+    backtest: pd.DataFrame = field(default_factory=empty_backtest)
 
 
 def default_forecaster(n_jobs: int = 1) -> AutoSelectForecaster:
@@ -131,6 +142,8 @@ def forecast_demand(
         one row per (product, region, target month), the product total
         (region ``'ALL'``) first. ``families``: the same columns with family
         instead of product_id and region, the portfolio as family ``'ALL'``.
+        ``backtest``: rows of ``fct_forecast_backtest`` (empty when the
+        forecaster has no ``held_out_backtest``, e.g. seasonal naive).
 
     Examples
     --------
@@ -259,11 +272,31 @@ class FittedBase:
 
         frame = _long_rows(columns, tree, self.targets, self.run)
         nodes = tree.nodes.assign(kind=base.kind, model=base.model)
+        points = self.backtest_points()
         return DemandForecast(
             products=_product_rows(frame, coverages),
             families=_family_rows(frame, coverages),
             reconciliation=reconciliation,
             nodes=nodes,
+            backtest=backtest_by_lag(points, self.run.to_timestamp())
+            if len(points)
+            else empty_backtest(),
+        )
+
+    def backtest_points(self) -> pd.DataFrame:
+        """Held-out months of the base forecasts, one row per node and month.
+
+        Columns: level, product_id, region, family, lag, origin_month,
+        target_month, forecast_qty, naive_qty, actual_qty. A series that is
+        several nodes (a product sold in one region is its own total) counts
+        at each of their levels, as its forecast does.
+        """
+        held = self.base.held_out
+        keys = self.tree.nodes[["level", "product_id", "region", "family"]]
+        return (
+            keys.iloc[held["node"].to_numpy()]
+            .reset_index(drop=True)
+            .join(held.drop(columns=["node"]).reset_index(drop=True))
         )
 
 
@@ -344,6 +377,7 @@ class _Base:
     variance: np.ndarray | None
     model: np.ndarray
     kind: np.ndarray
+    held_out: pd.DataFrame  # per node: lag, origin and target month, forecast, naive, actual
 
 
 @dataclass
@@ -488,12 +522,56 @@ def _base_forecasts(
     variance = np.where(np.isfinite(rmse), rmse, interval_sd) ** 2
     model = _per_node(forecaster, ("model_", "method_"), n_nodes, type(forecaster).__name__)
     kind = _per_node(forecaster, ("kind_",), n_nodes, None)
+    held = _held_out(forecaster, values, months)
+    nodes_of_column = pd.DataFrame({"node": np.arange(len(node_of)), "column": node_of})
     return _Base(
         point=point[:, node_of],
         bounds={c: (low[:, node_of], high[:, node_of]) for c, (low, high) in bounds.items()},
         variance=variance[node_of],
         model=model[node_of],
         kind=kind[node_of],
+        held_out=nodes_of_column.merge(held, on="column").drop(columns="column"),
+    )
+
+
+def _held_out(
+    forecaster: BaseForecaster, values: np.ndarray, months: pd.PeriodIndex
+) -> pd.DataFrame:
+    """The forecaster's held-out backtest per panel column, with seasonal naive from its origin.
+
+    Empty for a forecaster without ``held_out_backtest`` (seasonal naive itself).
+    """
+    columns = ["column", "lag", "origin_month", "target_month"]
+    columns += ["forecast_qty", "naive_qty", "actual_qty"]
+    rows = (
+        forecaster.held_out_backtest()
+        if hasattr(forecaster, "held_out_backtest")
+        else pd.DataFrame()
+    )
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {"column": int, "lag": int}
+        )
+    column = pd.Index(forecaster.kind_.index).get_indexer(pd.Index(rows["series"]))
+    offset = rows["origin_offset"].to_numpy(dtype=int)
+    step = rows["step"].to_numpy(dtype=int)
+    sampled, first = np.unique(column, return_index=True)
+    origin_row = len(months) - 1 - offset[first]
+    naive = seasonal_naive_from_origins(
+        values[:, sampled], origin_row, int(step.max()), SEASONAL_PERIOD
+    )
+    origin = pd.PeriodIndex(months[-1] - offset, freq="M")
+    return pd.DataFrame(
+        {
+            "column": column,
+            "lag": step,
+            "origin_month": origin.to_timestamp(),
+            "target_month": (origin + step).to_timestamp(),
+            # floored at 0 as the published forecast is
+            "forecast_qty": np.maximum(rows["forecast"].to_numpy(dtype=float), 0.0),
+            "naive_qty": naive[step - 1, np.searchsorted(sampled, column)],
+            "actual_qty": rows["actual"].to_numpy(dtype=float),
+        }
     )
 
 

@@ -30,6 +30,7 @@ PACK_TABLES: tuple[str, ...] = (
     "fct_leaderboard",
     "fct_pipeline_coverage",
     "fct_forecast_accuracy",
+    "fct_forecast_backtest",
 )
 
 
@@ -149,6 +150,46 @@ def forecast_accuracy(source: TableSource, target_month: date, lag: int = 1) -> 
     ).iloc[0]
     wape = ratio(row["abs_error"], row["actual"])
     return None if wape is None else max(0.0, 1.0 - wape)
+
+
+def has_forecast_accuracy(source: TableSource, run_month: date) -> bool:
+    """True once a kept forecast snapshot has been scored against actuals by `run_month`.
+
+    Until then the pack shows the forecast's own backtest instead (fct_forecast_backtest);
+    a warehouse without the table has no scored snapshot either.
+    """
+    try:
+        frame = source.query(
+            "select count(*) as scored from {fct_forecast_accuracy} where target_month <= ?",
+            [run_month],
+        )
+    except TableUnavailable:
+        return False
+    return int(frame["scored"].iloc[0]) > 0
+
+
+def backtest_accuracy(source: TableSource, run_month: date, lag: int = 1) -> float | None:
+    """max(0, 1 - WAPE) over the products of `run_month`'s held-out backtest at `lag`."""
+    frame = source.query(
+        "select abs_error, actual_qty from {fct_forecast_backtest} "
+        "where run_month = ? and level = 'product' and lag = ?",
+        [run_month, lag],
+    )
+    if frame.empty:
+        return None
+    wape = ratio(frame["abs_error"].iloc[0], frame["actual_qty"].iloc[0])
+    return None if wape is None else max(0.0, 1.0 - wape)
+
+
+def backtest_by_lag(source: TableSource, run_month: date, max_lag: int) -> pd.DataFrame:
+    """The product-level backtest of `run_month`'s forecast at lags 1 to `max_lag`."""
+    return source.query(
+        "select lag, series, first_origin_month, last_origin_month, accuracy, "
+        "greatest(0, 1 - naive_wape) as naive_accuracy, wape, bias, fva "
+        "from {fct_forecast_backtest} where run_month = ? and level = 'product' and lag <= ? "
+        "order by lag",
+        [run_month, max_lag],
+    )
 
 
 def projected_fill_rate(source: TableSource, run_month: date) -> float | None:

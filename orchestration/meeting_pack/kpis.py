@@ -28,6 +28,8 @@ class KpiTile:
     last: float | None
     # None where neither direction is good in itself (more stock is not better or worse).
     higher_is_better: bool | None = True
+    # Where the numbers come from when it is not the obvious source (the backtest).
+    note: str | None = None
 
     @property
     def delta(self) -> float | None:
@@ -66,25 +68,43 @@ _TILES = (
 )
 
 
+# Before any forecast snapshot has actuals, accuracy comes from the forecast's own backtest.
+BACKTEST_NOTE = "backtest, until real forecast snapshots exist"
+_BACKTEST_TILE = _TileSpec(
+    "forecast_accuracy", "Forecast accuracy (lag 1)", "ratio", data.backtest_accuracy
+)
+
+
 def previous_month(month: date) -> date:
     """First day of the month before `month`."""
     return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
 
 
 def kpi_tiles(source: TableSource, run_month: date) -> list[KpiTile]:
-    """The tiles of `run_month` with last month's values."""
+    """The tiles of `run_month` with last month's values.
+
+    Forecast accuracy is the backtest's (with its note) until a snapshot has been
+    scored, so a first run already shows how accurate the method is.
+    """
     last_month = previous_month(run_month)
-    return [
-        KpiTile(
-            spec.key,
-            spec.label,
-            spec.kind,
-            _measure_or_none(spec.measure, source, run_month),
-            _measure_or_none(spec.measure, source, last_month),
-            spec.higher_is_better,
+    backtest = not data.has_forecast_accuracy(source, run_month)
+    tiles = []
+    for spec in _TILES:
+        note = None
+        if spec.key == _BACKTEST_TILE.key and backtest:
+            spec, note = _BACKTEST_TILE, BACKTEST_NOTE
+        tiles.append(
+            KpiTile(
+                spec.key,
+                spec.label,
+                spec.kind,
+                _measure_or_none(spec.measure, source, run_month),
+                _measure_or_none(spec.measure, source, last_month),
+                spec.higher_is_better,
+                note,
+            )
         )
-        for spec in _TILES
-    ]
+    return tiles
 
 
 def _measure_or_none(

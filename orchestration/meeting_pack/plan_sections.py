@@ -14,6 +14,7 @@ import pandas as pd
 from orchestration.meeting_pack import charts, data, formatting
 from orchestration.meeting_pack.context import PackContext
 from orchestration.meeting_pack.data import TableUnavailable
+from orchestration.meeting_pack.kpis import BACKTEST_NOTE
 from orchestration.meeting_pack.render import (
     Column,
     SectionBody,
@@ -28,6 +29,7 @@ NO_ACCURACY = "No forecast accuracy yet: actuals arrive after the first forecast
 NEAR_TERM_MONTHS = 3
 ACCURACY_LAGS = (1, 3)
 ACCURACY_TABLE_MONTHS = 6
+BACKTEST_LAGS = 6
 
 
 def _quantity(header: str, key: str) -> Column:
@@ -242,7 +244,7 @@ def forecast_accuracy_section(ctx: PackContext) -> SectionBody:
     except TableUnavailable:
         trend = pd.DataFrame()
     if trend.empty:
-        return SectionBody(note_html(NO_ACCURACY))
+        return _backtest_section(ctx)
     parts = [
         paragraph_html(
             "Accuracy = max(0, 1 - WAPE) over all products; the dashed lines are the "
@@ -256,6 +258,43 @@ def forecast_accuracy_section(ctx: PackContext) -> SectionBody:
         table_html(_recent_accuracy(trend), _accuracy_columns(trend)),
     ]
     return SectionBody("".join(parts), ("forecast-accuracy",))
+
+
+def _backtest_section(ctx: PackContext) -> SectionBody:
+    """Before any snapshot has actuals: the forecast's own held-out backtest by lag."""
+    try:
+        backtest = data.backtest_by_lag(ctx.source, ctx.run_month, BACKTEST_LAGS)
+    except TableUnavailable:
+        backtest = pd.DataFrame()
+    if backtest.empty:
+        return SectionBody(note_html(NO_ACCURACY))
+    origins = (
+        formatting.month_short(backtest["first_origin_month"].min()),
+        formatting.month_short(backtest["last_origin_month"].max()),
+    )
+    origin_text = origins[0] if origins[0] == origins[1] else f"{origins[0]} to {origins[1]}"
+    parts = [
+        note_html(f"{BACKTEST_NOTE.capitalize()}."),
+        paragraph_html(
+            f"No forecast of an earlier run has actuals yet, so this is the forecast method "
+            f"scored on months it did not see: {int(backtest['series'].max())} products cut "
+            f"at {origin_text} and forecast from there (fct_forecast_backtest). Accuracy = "
+            "max(0, 1 - WAPE); naive is the seasonal-naive forecast from the same origins; "
+            "FVA = naive WAPE - forecast WAPE."
+        ),
+        table_html(
+            backtest,
+            [
+                text_column("Lag", "lag", formatting.amount, numeric=True),
+                _quantity("Products", "series"),
+                _percent("Accuracy", "accuracy"),
+                _percent("Naive accuracy", "naive_accuracy"),
+                _percent("Bias", "bias"),
+                text_column("FVA", "fva", formatting.signed_points, numeric=True),
+            ],
+        ),
+    ]
+    return SectionBody("".join(parts))
 
 
 def _recent_accuracy(trend: pd.DataFrame) -> pd.DataFrame:

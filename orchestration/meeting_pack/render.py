@@ -44,6 +44,7 @@ nav.toc a { color: var(--accent); text-decoration: none; }
 .tile .label { color: var(--muted); font-size: 0.85rem; }
 .tile .value { font-size: 1.6rem; font-weight: 600; }
 .tile .last { color: var(--muted); font-size: 0.85rem; }
+.tile .source { color: var(--muted); font-size: 0.75rem; font-style: italic; }
 .delta.good { color: var(--good); } .delta.bad { color: var(--bad); }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 8px 0; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left;
@@ -162,9 +163,10 @@ def tiles_html(tiles: Iterable[KpiTile], run_month: date, last_month: date) -> s
 
 
 def _tile(tile: KpiTile, run_month: date, last_month: date) -> str:
+    note = f'<div class="source">{html.escape(tile.note)}</div>' if tile.note else ""
     return (
         f'<div class="tile" id="kpi-{tile.key}">'
-        f'<div class="label">{html.escape(tile.label)}</div>'
+        f'<div class="label">{html.escape(tile.label)}</div>{note}'
         f'<div class="value" title="{formatting.month_long(run_month)}">'
         f"{html.escape(tile.format_value(tile.value))}</div>"
         f'<div class="last">{html.escape(formatting.month_short(last_month))}: '

@@ -98,7 +98,8 @@ def _sales_sentence(attainment: KpiTile, win_rate: KpiTile, last: str) -> str | 
 def _accuracy_sentence(tile: KpiTile, last: str) -> str:
     if tile.value is None:
         return NO_ACCURACY
-    sentence = f"Forecast accuracy at lag 1 was {tile.format_value(tile.value)} (1 - WAPE)"
+    basis = f"1 - WAPE; {tile.note}" if tile.note else "1 - WAPE"
+    sentence = f"Forecast accuracy at lag 1 was {tile.format_value(tile.value)} ({basis})"
     if tile.delta is None:
         return sentence + "."
     if round(tile.delta, 3) == 0:
@@ -159,7 +160,8 @@ def summary_markdown(
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {tile.label} | {tile.format_value(tile.value)} | {tile.format_value(tile.last)} "
+        f"| {tile.label}{f' ({tile.note})' if tile.note else ''} | "
+        f"{tile.format_value(tile.value)} | {tile.format_value(tile.last)} "
         f"| {tile.format_delta()} |"
         for tile in tiles
     ]
