@@ -29,6 +29,7 @@ from orchestration.ingest_loader import LandingFileError, find_landing_file, lan
 from orchestration.landing_contract import LANDING_BY_NAME
 from orchestration.publish import PUBLISH_ASSET_KEY
 from orchestration.reports import MEETING_PACK_KEY
+from orchestration.returns_summary import MonthReturns, render_returns, returns_by_month
 from orchestration.schedules import MONTHLY_JOB_NAME
 from orchestration.settings import Settings
 
@@ -57,6 +58,7 @@ class RunReport:
     log_path: Path | None = None
     publish_note: str = ""
     quarantined: dict[str, int] = field(default_factory=dict)
+    returns: list[MonthReturns] = field(default_factory=list)
     quality_docs: Path | None = None
     quality_docs_note: str = ""
     meeting_pack: Path | None = None
@@ -122,6 +124,7 @@ class RunReport:
                 "(published as dq_quarantine):"
             )
             lines.extend(f"  {name}: {rows:,}" for name, rows in self.quarantined.items())
+        lines.extend(render_returns(self.returns))
         if self.quality_docs:
             lines.append(f"Quality report (GX Data Docs): {self.quality_docs.as_uri()}")
         elif self.quality_docs_note:
@@ -368,6 +371,8 @@ def run_monthly_job(
     if not report.success:
         report.failure_reason = _failure_reason(result, failed)
     report.quarantined = _quarantined_rows(settings)
+    # The run month and the two before it: a normal level beside this month's.
+    report.returns = returns_by_month(settings.warehouse_path, month, months=3)
     try:
         report.quality_docs = build_quality_docs(
             settings.validations_dir, settings.quality_docs_dir, month

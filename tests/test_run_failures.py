@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -91,15 +92,17 @@ def test_failed_blocking_check_stops_everything_downstream(
     assert "forecasting" not in schemas and "marts" not in schemas
 
 
-def test_a_warning_and_a_quarantined_row_publish_but_exit_non_zero(
+def test_a_return_a_warning_and_a_quarantined_row_publish_and_exit_0(
     tiny_landing: Path, tmp_path: Path
 ) -> None:
-    """One run, two kinds of bad input that must not stop it (a run costs about 45 s)."""
-    # A return (negative order line): warn checks fail, the run publishes, exit non-zero.
+    """One run, three kinds of input that must not stop it (a run costs about 45 s)."""
     orders = tiny_landing / "supply" / "orders.csv"
-    orders.write_text(
-        orders.read_text().replace("SO3,2025-05-10,A1,P1,EMEA,7,", "SO3,2025-05-10,A1,P1,EMEA,-7,")
-    )
+    text = orders.read_text()
+    # A return (a negative order line): demand data, neither quarantined nor warned about.
+    text = text.replace("SO3,2025-05-10,A1,P1,EMEA,7,", "SO3,2025-05-10,A1,P1,EMEA,-7,")
+    # An order of an account the CRM does not know: a warn check fails, the run publishes.
+    text = text.replace("SO2,2025-03-20,A1,", "SO2,2025-03-20,A9,")
+    orders.write_text(text)
     # A stage no alias maps: the row is quarantined with a reason, the run goes on.
     opportunities = tiny_landing / "crm" / "opportunities.csv"
     opportunities.write_text(
@@ -109,26 +112,26 @@ def test_a_warning_and_a_quarantined_row_publish_but_exit_non_zero(
 
     report = run_monthly_job(settings, None)
 
-    assert not report.success  # SPEC: exit code 0 only when everything passed
-    # The return is reported twice: as an order line, and as a negative demand month.
-    assert report.checks_failed == [
-        "marts/fct_demand_history:gx_marts_fct_demand_history_signs",
-        "raw/orders:gx_raw_orders_warnings",
+    assert report.success and report.exit_code == 0  # as dbt build: warnings are listed
+    assert report.checks_failed == report.warnings_failed == ["raw/orders:gx_raw_orders_warnings"]
+    assert report.failure_reason == ""
+    assert (
+        "  warn: raw/orders:gx_raw_orders_warnings (1 of 1 expectations failed on 7 rows: "
+        "expect_column_values_to_be_null(column=account_id_not_in_accounts): 1 unexpected "
+        "(e.g. 'A9'))"
+    ) in report.render().splitlines()
+    # The run month (June) and the two before it; the return is May's.
+    assert [(r.month, r.return_lines, r.returned_qty) for r in report.returns] == [
+        (date(2025, 4, 1), 0, 0.0),
+        (date(2025, 5, 1), 1, 7.0),
+        (date(2025, 6, 1), 0, 0.0),
     ]
-    assert report.failure_reason.startswith(
-        "the run finished and published, but warn-severity check(s) failed: "
-        "marts/fct_demand_history:gx_marts_fct_demand_history_signs (1 of 1 expectations "
-        "failed on 8 rows: expect_column_values_to_be_between(column=quantity, min_value=0.0): "
-        "1 unexpected (e.g. -7.0)); raw/orders:gx_raw_orders_warnings (1 of 3 expectations "
-        "failed on 7 rows: expect_column_values_to_be_between(column=quantity, min_value=0.0): "
-        "1 unexpected (e.g. -7.0))"
-    )
     assert report.published_counts["fct_demand_history"] == 8
     # O6 is quarantined, and so is its stage history, which now refers to no opportunity.
     assert report.quarantined == {"crm/opportunities.csv": 1, "crm/opportunity_history.csv": 1}
     con = duckdb.connect(str(settings.published_db_path), read_only=True)
     may = con.execute(
-        "select quantity from marts.fct_demand_history "
+        "select quantity, returned_qty, net_amount from marts.fct_demand_history "
         "where product_id = 'P1' and region = 'EMEA' and month = date '2025-05-01'"
     ).fetchone()
     rows = con.execute(
@@ -136,7 +139,8 @@ def test_a_warning_and_a_quarantined_row_publish_but_exit_non_zero(
         "where source_file = 'crm/opportunities.csv'"
     ).fetchall()
     con.close()
-    assert may == (-7.0,)  # a return is summed into demand as it is
+    # Gross demand 0, 7 returned; the line's amount was left at +70 by the edit above.
+    assert may == (0.0, 7.0, Decimal("70.00"))
     assert rows == [
         (
             "crm/opportunities.csv",
