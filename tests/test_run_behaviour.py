@@ -4,6 +4,7 @@ summary printed last with nothing after it, and a second run on the same folder 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -89,7 +90,14 @@ def test_warn_checks_publish_exit_0_summary_last_and_a_second_run_is_refused(
     start = next(i for i, line in enumerate(lines) if line.startswith("S&OP run for 2025-06"))
     assert lines[start].startswith("S&OP run for 2025-06 (as of 2025-06-30) SUCCEEDED with ")
     assert lines[-1].startswith("dbt log of this run: ")  # the summary's last line is the tail
-    assert all(not line.startswith("[") for line in lines[start:])  # no stage line after it
+    # Before it, only the stage lines, one per stage as it finished, in finishing order.
+    stage_line = re.compile(r"^(\w+): finished, \d+\.\d s(, [\d,]+ asset\(s\))?(, [\d,]+ rows)?$")
+    assert all(stage_line.match(line) for line in lines[:start]), lines[:start]
+    finished = [line.split(":")[0] for line in lines[:start]]
+    assert sorted(finished) == sorted(set(finished))  # each stage once
+    assert {"ingest", "dbt", "forecasting", "planning", "publish", "reports"} <= set(finished)
+    assert finished.index("ingest") < finished.index("dbt") < finished.index("publish")
+    assert not any(stage_line.match(line) for line in lines[start:])
     summary = "\n".join(lines[start:])
     assert "  warn: raw/activities:" in summary
     assert "fct_demand_plan" in summary  # it published

@@ -529,18 +529,22 @@ def forecast_chosen(
             continue
         for member in choice.members[column] if name == COMBINATION else [name]:
             needed.setdefault(member, set()).add(column)
-    predictions = {
-        name: _fit_forecast(
-            values,
-            np.array(sorted(columns)),
-            name,
-            horizon,
-            sorted({*levels, SIGMA_LEVEL}),
-            sp,
-            n_jobs,
-        )
-        for name, columns in needed.items()
-    }
+    predictions = {}
+    # On a terminal, a bar over the model fits (each one statsforecast call on all
+    # the series that need that model); tqdm switches itself off elsewhere.
+    with tqdm(total=len(needed), desc="forecast", unit="fit", disable=None, leave=False) as bar:
+        for name, columns in needed.items():
+            bar.set_postfix_str(f"{name} on {len(columns):,} series")
+            predictions[name] = _fit_forecast(
+                values,
+                np.array(sorted(columns)),
+                name,
+                horizon,
+                sorted({*levels, SIGMA_LEVEL}),
+                sp,
+                n_jobs,
+            )
+            bar.update()
 
     held: list[HeldOut] = []
     step_z = np.sqrt(np.arange(1, horizon + 1) / ((backtest_horizon + 1) / 2))[:, np.newaxis]
@@ -675,9 +679,11 @@ def _calibration_quantiles(
     block = values[:, sample]
     cut = truncate(block, steps)
     local = np.arange(len(sample))
-    predictions = {
-        m: _fit_forecast(cut, local, m, horizon, [SIGMA_LEVEL], sp, n_jobs) for m in members
-    }
+    predictions = {}
+    with tqdm(members, desc="calibrate", unit="fit", disable=None, leave=False) as bar:
+        for m in bar:
+            bar.set_postfix_str(f"{m} on {len(sample):,} series")
+            predictions[m] = _fit_forecast(cut, local, m, horizon, [SIGMA_LEVEL], sp, n_jobs)
     point, sigma = _combine(predictions, local, horizon, combine_with)
     actual = held_out(block, steps, horizon)
     z = standardized_errors(actual, point, sigma, steps)
