@@ -11,21 +11,17 @@ the pipeline-informed demand signal) have no product for them.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.dbt_assets import dbt_executable
-from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES
 from orchestration.validate import validate_landing
 from tests.conftest import TINY_LANDING, copy_landing
+from tests.dbt_cli import run_dbt
 
 RUN_MONTH = date(2025, 6, 1)
 MAY = date(2025, 5, 1)
@@ -63,37 +59,25 @@ def warehouse(landing: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         for spec in LANDING_FILES:
             load_landing_file(con, landing, spec)
-    command = [
-        dbt_executable(),
-        "build",
-        "--select",
-        "+fct_rep_kpis_monthly",
-        "+fct_quota_attainment",
-        "+fct_funnel_monthly",
-        "+fct_pipeline_snapshot",
-        "+int_open_pipeline_weighted",
-        "--exclude-resource-type",
-        "unit_test",
-        # Only the data tests whose every parent is built (e.g. not those on dim_reps).
-        "--indirect-selection",
-        "cautious",
-        "--vars",
-        json.dumps({"as_of_month": RUN_MONTH.isoformat()}),
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        # Not the project's target/: the Dagster definitions read the manifest there.
-        "--target-path",
-        str(data_dir / "target"),
-        "--log-path",
-        str(data_dir / "logs"),
-        "--quiet",
-    ]
-    env = {**os.environ, "SOP_WAREHOUSE_PATH": str(path)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    # Error-severity data tests of the selected models fail the build (exit 1).
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_dbt(
+        data_dir,
+        path,
+        [
+            "build",
+            "--select",
+            "+fct_rep_kpis_monthly",
+            "+fct_quota_attainment",
+            "+fct_funnel_monthly",
+            "+fct_pipeline_snapshot",
+            "+int_open_pipeline_weighted",
+            "--exclude-resource-type",
+            "unit_test",
+            # Only the data tests whose every parent is built (e.g. not those on dim_reps).
+            "--indirect-selection",
+            "cautious",
+        ],
+        {"as_of_month": RUN_MONTH.isoformat()},
+    )
     return path
 
 

@@ -16,9 +16,6 @@ June 2025. Every number below is computed by hand from the order lines:
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +23,6 @@ import duckdb
 import pytest
 
 from expectations import list_suites
-from orchestration.dbt_assets import dbt_executable
-from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES
 from orchestration.quality import validate_suite
@@ -35,6 +30,7 @@ from orchestration.returns_summary import MonthReturns, render_returns, returns_
 from orchestration.validate import PASSES, validate_landing
 from orchestration.warehouse import connect
 from tests.conftest import TINY_LANDING, copy_landing
+from tests.dbt_cli import run_dbt
 
 RUN_MONTH = date(2025, 6, 1)
 RETURNS = (
@@ -67,33 +63,21 @@ def built(landing: Path) -> tuple[Path, dict[str, str]]:
     with connect(warehouse) as con:
         loads = {spec.name: load_landing_file(con, landing, spec) for spec in LANDING_FILES}
     assert (loads["orders"].rows_read, loads["orders"].rows_quarantined) == (12, 0)
-    command = [
-        dbt_executable(),
-        "build",
-        "--select",
-        "+fct_demand_history",
-        "+dim_products",
+    results = run_dbt(
+        data_dir,
+        warehouse,
         # Only the tests whose every parent is built here (the relationships to
         # dim_products included).
-        "--indirect-selection",
-        "cautious",
-        "--vars",
-        json.dumps({"as_of_month": RUN_MONTH.isoformat()}),
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        # Not the project's target/: the Dagster definitions read the manifest there.
-        "--target-path",
-        str(data_dir / "target"),
-        "--log-path",
-        str(data_dir / "logs"),
-        "--quiet",
-    ]
-    env = {**os.environ, "SOP_WAREHOUSE_PATH": str(warehouse)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    results = json.loads((data_dir / "target" / "run_results.json").read_text())["results"]
+        [
+            "build",
+            "--select",
+            "+fct_demand_history",
+            "+dim_products",
+            "--indirect-selection",
+            "cautious",
+        ],
+        {"as_of_month": RUN_MONTH.isoformat()},
+    )
     # unique_id: model.sop.<name>, test.sop.<name>.<hash>, unit_test.sop.<model>.<name>
     return warehouse, {
         r["unique_id"].split(".")[3 if r["unique_id"].startswith("unit_test.") else 2]: r["status"]

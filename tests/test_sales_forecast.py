@@ -23,9 +23,6 @@ Bookings: April 600 (O1), May 250 (O7), June 1,500 + 300 = 1,800 (O2, O5).
 from __future__ import annotations
 
 import doctest
-import json
-import os
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -45,14 +42,13 @@ from models.forecasting.bookings import (
     BlendConfig,
     forecast_sales,
 )
-from orchestration.dbt_assets import dbt_executable
-from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES
 from orchestration.quality import validate_suite
 from orchestration.resources import SopResource
 from orchestration.sales_forecast import SALES_FORECAST_TABLE, build_sales_forecast_defs
 from tests.conftest import TINY_LANDING, make_settings
+from tests.dbt_cli import run_dbt
 
 # Seasonal naive: hand-computable; the platform default chooses a model per region.
 SNAIVE = VectorizedSeasonalNaive(sp=12)
@@ -316,28 +312,12 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         con.close()
     dbt_vars = {"as_of_month": RUN_MONTH.isoformat(), "stage_win_rate_min_closed": 1}
-    command = [
-        dbt_executable(),
-        "run",
-        "--select",
-        "+int_open_pipeline_weighted",
-        "+fct_region_bookings_monthly",
-        "--vars",
-        json.dumps(dbt_vars),
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        # Not the project's target/: the Dagster definitions read the manifest there.
-        "--target-path",
-        str(data_dir / "target"),
-        "--log-path",
-        str(data_dir / "logs"),
-        "--quiet",
-    ]
-    env = {**os.environ, "SOP_WAREHOUSE_PATH": str(warehouse)}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_dbt(
+        data_dir,
+        warehouse,
+        ["run", "--select", "+int_open_pipeline_weighted", "+fct_region_bookings_monthly"],
+        dbt_vars,
+    )
     return warehouse
 
 
