@@ -188,24 +188,6 @@ def _stage_names(defs: dg.Definitions) -> dict[str, str]:
     return names
 
 
-def _stage_timings(
-    instance: dg.DagsterInstance, run_id: str, stages: dict[str, str]
-) -> dict[str, float]:
-    started: dict[str, float] = {}
-    totals: dict[str, float] = defaultdict(float)
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = entry.timestamp
-        elif event.event_type_value in STEP_END_EVENTS and event.step_key in started:
-            stage = stages.get(event.step_key, event.step_key)
-            totals[stage] += entry.timestamp - started[event.step_key]
-    order = {name: i for i, name in enumerate(STAGE_ORDER)}
-    return dict(sorted(totals.items(), key=lambda item: order.get(item[0], len(order))))
-
-
 class StageProgress:
     """Prints one line per stage as its last step ends (stage, seconds, assets, rows), so a
     long run is not silent until the summary; listens to the run's Dagster events."""
@@ -233,14 +215,20 @@ class StageProgress:
             rows = event.step_materialization_data.materialization.metadata.get("dagster/row_count")
             self._rows[stage] += int(getattr(rows, "value", rows) or 0)
         elif kind in STEP_END_EVENTS:
-            started = self._started.pop(event.step_key, entry.timestamp)
-            self._seconds[stage] += entry.timestamp - started
+            if event.step_key in self._started:
+                self._seconds[stage] += entry.timestamp - self._started.pop(event.step_key)
             self._remaining[stage] -= 1
             if self._remaining[stage] == 0:
                 self._print(stage)
 
+    @property
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds of step time per stage that ran a step, in the order data flows."""
+        order = {name: i for i, name in enumerate(STAGE_ORDER)}
+        return dict(sorted(self._seconds.items(), key=lambda item: order.get(item[0], len(order))))
+
     def _print(self, stage: str) -> None:
-        parts = [f"{self._seconds[stage]:.1f} s"]
+        parts = [f"{self._seconds.get(stage, 0.0):.1f} s"]
         if self._assets[stage]:
             parts.append(f"{self._assets[stage]:,} asset(s)")
         if self._rows[stage]:
@@ -360,7 +348,7 @@ def run_monthly_job(
         success=result.success and not blocking_failed,
         elapsed_seconds=time.perf_counter() - started,
         fail_on_warn=fail_on_warn,
-        stage_seconds=_stage_timings(instance, result.run_id, stages),
+        stage_seconds=progress.stage_seconds,
         checks_passed=sum(e.passed for e in evaluations),
         checks_failed=[_check_name(e) for e in failed],
         warnings_failed=[_check_name(e) for e in failed if e not in blocking_failed],
