@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 from statsforecast import StatsForecast
-from statsforecast.models import ARIMA, AutoETS, DynamicOptimizedTheta, SeasonalNaive
 
 from models.forecasting.auto_select import AutoSelectForecaster
 from models.forecasting.calibration import (
@@ -20,6 +19,7 @@ from models.forecasting.calibration import (
     step_quantiles,
     truncate,
 )
+from tests.native_members import native_members
 
 
 def test_holdout_leaves_the_training_months_and_caps_at_the_horizon() -> None:
@@ -85,12 +85,7 @@ def _panel(n_series: int, months: int = 48) -> pd.DataFrame:
 def _native(frame: pd.DataFrame, horizon: int, level: list[int]) -> dict[str, pd.DataFrame]:
     long = frame.reset_index(drop=True).melt(ignore_index=False, var_name="unique_id")
     long = long.rename(columns={"value": "y"}).rename_axis("ds").reset_index()
-    models = [
-        AutoETS(season_length=12, alias="ets"),
-        DynamicOptimizedTheta(season_length=12, alias="dotm"),
-        ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=12, alias="arima"),
-        SeasonalNaive(season_length=12, alias="seasonal_naive"),
-    ]
+    models = native_members()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = StatsForecast(models=models, freq=1).forecast(h=horizon, df=long, level=level)

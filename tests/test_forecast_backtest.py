@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from statsforecast import StatsForecast
-from statsforecast.models import ARIMA, AutoETS, DynamicOptimizedTheta, SeasonalNaive
 
 from models.forecasting import backtest as backtest_module
 from models.forecasting import forecast_demand
@@ -20,6 +19,7 @@ from models.forecasting.backtest import (
     backtest_by_lag,
     seasonal_naive_from_origins,
 )
+from tests.native_members import native_members
 
 JAN = pd.Timestamp("2025-01-01")
 
@@ -119,12 +119,7 @@ def _products() -> pd.DataFrame:
 
 def _native_median(totals: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """Median of the four members fitted natively on each series (unique_id, ds, y)."""
-    models = [
-        AutoETS(season_length=12, alias="ets"),
-        DynamicOptimizedTheta(season_length=12, alias="dotm"),
-        ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=12, alias="arima"),
-        SeasonalNaive(season_length=12, alias="seasonal_naive"),
-    ]
+    models = native_members()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = StatsForecast(models=models, freq=1).forecast(h=horizon, df=totals)
