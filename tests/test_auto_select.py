@@ -19,7 +19,12 @@ from sktime.utils.estimator_checks import check_estimator
 from statsforecast import StatsForecast
 from statsforecast.models import ARIMA, AutoETS, AutoTheta, DynamicOptimizedTheta, SeasonalNaive
 
-from models.forecasting.auto_select import AutoSelectForecaster, choose_models, classify
+from models.forecasting.auto_select import (
+    AutoSelectForecaster,
+    PanelStatsForecast,
+    choose_models,
+    classify,
+)
 
 MONTHS = pd.period_range("2021-01", periods=36, freq="M")
 
@@ -356,3 +361,31 @@ def test_choose_models_scores_every_candidate_of_the_kind() -> None:
     assert np.isnan(choice.scores.loc[0, "naive"]) and np.isnan(choice.scores.loc[1, "ets"])
     assert choice.model.tolist() == ["seasonal_naive", "naive"]  # exact; ties to the first
     assert choice.backtest_mae.tolist() == [0.0, 0.0]
+
+
+def test_points_need_no_calibration_and_intervals_reuse_their_fits(monkeypatch) -> None:
+    """predict fits the members once and calibrates nothing; predict_interval then only
+    calibrates, and its intervals are those of a forecaster asked for intervals first."""
+    season = np.tile([10.0, 12, 15, 20, 24, 30, 32, 30, 24, 18, 14, 12], 3)
+    y = _frame(a=season, b=season * 2 + np.arange(36), c=season[::-1] * 3)
+    fitted_on: list[int] = []
+    original = PanelStatsForecast.forecast
+
+    def counting(self, *args, **kwargs):
+        fitted_on.append(kwargs["df"]["unique_id"].nunique())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PanelStatsForecast, "forecast", counting)
+    fh = list(range(1, 7))
+    forecaster = AutoSelectForecaster().fit(y)
+    point = forecaster.predict(fh=fh)
+    assert fitted_on == [3]  # the four members in one call on the three series, no calibration
+    interval = forecaster.predict_interval(fh=fh, coverage=0.8)
+    assert fitted_on == [3, 3]  # the calibration sample: the same three series cut earlier
+    forecaster.predict_interval(fh=fh, coverage=0.8)
+    forecaster.predict(fh=fh)
+    assert fitted_on == [3, 3]
+
+    fresh = AutoSelectForecaster().fit(y)
+    pd.testing.assert_frame_equal(fresh.predict_interval(fh=fh, coverage=0.8), interval)
+    pd.testing.assert_frame_equal(fresh.predict(fh=fh), point)

@@ -491,6 +491,20 @@ class Forecast:
     held_out: list[HeldOut] = field(default_factory=list)
 
 
+@dataclass
+class FitMemo:
+    """What one fitted panel has already computed, for the next forecast of it to reuse.
+
+    sktime asks for points (``predict``) and intervals (``predict_interval``)
+    in separate calls; without this each call fitted every model again.
+    """
+
+    # (model, horizon) -> (levels the frame holds, statsforecast's forecast frame)
+    fits: dict[tuple[str, int], tuple[set, pd.DataFrame]] = field(default_factory=dict)
+    # (kind, members, horizon) -> (standardized errors, held-out sample)
+    calibrations: dict[tuple, tuple[np.ndarray, HeldOut | None]] = field(default_factory=dict)
+
+
 def _level(coverage: float) -> float | int:
     """statsforecast's level (percent) for a coverage; an int where exact, for column names."""
     level = round(coverage * 100, 10)
@@ -510,40 +524,46 @@ def forecast_chosen(
     calibration_series: int = 0,
     min_train: int = 1,
     n_jobs: int = 1,
+    memo: FitMemo | None = None,
 ) -> Forecast:
     """Forecasts ``horizon`` steps past each series' last observation, with intervals.
 
     A single model's interval is its own (native, or normal with the backtest
     RMSE); a combination's is calibrated on held-out months of up to
-    ``calibration_series`` series of its kind (:mod:`models.forecasting.calibration`).
+    ``calibration_series`` series of its kind (:mod:`models.forecasting.calibration`),
+    only when an interval is asked for (points alone need no calibration).
+    Fits and calibrations already in ``memo`` are reused, new ones added.
     """
     n_series = values.shape[1]
     point = np.zeros((horizon, n_series))
     lower = {c: np.zeros((horizon, n_series)) for c in coverages}
     upper = {c: np.zeros((horizon, n_series)) for c in coverages}
     levels = sorted({_level(c) for c in coverages if c > 0})
+    intervals = bool(levels)
 
+    memo = memo if memo is not None else FitMemo()
     needed: dict[str, set[int]] = {}
     for column, name in enumerate(choice.model):
         if name == ZERO:
             continue
         for member in choice.members[column] if name == COMBINATION else [name]:
             needed.setdefault(member, set()).add(column)
-    predictions = {}
-    # On a terminal, a bar over the model fits (each one statsforecast call on all
-    # the series that need that model); tqdm switches itself off elsewhere.
-    with tqdm(total=len(needed), desc="forecast", unit="fit", disable=None, leave=False) as bar:
-        for name, columns in needed.items():
-            bar.set_postfix_str(f"{name} on {len(columns):,} series")
-            predictions[name] = _fit_forecast(
-                values,
-                np.array(sorted(columns)),
-                name,
-                horizon,
-                sorted({*levels, SIGMA_LEVEL}),
-                sp,
-                n_jobs,
-            )
+    fit_levels = sorted({*levels, SIGMA_LEVEL})
+    predictions = {
+        name: memo.fits[(name, horizon)][1]
+        for name in needed
+        if (name, horizon) in memo.fits and set(fit_levels) <= memo.fits[(name, horizon)][0]
+    }
+    calls = _fit_calls({n: c for n, c in needed.items() if n not in predictions})
+    # On a terminal, a bar over the fits (each one statsforecast call on all the
+    # series that need those models); tqdm switches itself off elsewhere.
+    with tqdm(total=len(calls), desc="forecast", unit="fit", disable=None, leave=False) as bar:
+        for names, columns in calls:
+            bar.set_postfix_str(f"{', '.join(names)} on {len(columns):,} series")
+            frame = _fit_forecast(values, columns, names, horizon, fit_levels, sp, n_jobs)
+            for name in names:
+                predictions[name] = frame
+                memo.fits[(name, horizon)] = (set(fit_levels), frame)
             bar.update()
 
     held: list[HeldOut] = []
@@ -554,19 +574,24 @@ def forecast_chosen(
             point[:, columns], sigma = _combine(
                 {m: predictions[m] for m in combined}, columns, horizon, combine_with
             )
-            quantiles, sample = _calibration_quantiles(
-                values,
-                columns,
-                combined,
-                choice.n_obs,
-                horizon,
-                coverages,
-                sp=sp,
-                min_train=2 * sp if kind == REGULAR else min_train,
-                combine_with=combine_with,
-                limit=calibration_series,
-                n_jobs=n_jobs,
-            )
+            if not intervals:
+                continue  # points only: no calibration needed
+            key = (kind, combined, horizon)
+            if key not in memo.calibrations:
+                memo.calibrations[key] = _calibration_errors(
+                    values,
+                    columns,
+                    combined,
+                    choice.n_obs,
+                    horizon,
+                    sp=sp,
+                    min_train=2 * sp if kind == REGULAR else min_train,
+                    combine_with=combine_with,
+                    limit=calibration_series,
+                    n_jobs=n_jobs,
+                )
+            z, sample = memo.calibrations[key]
+            quantiles = step_quantiles(z, coverages, horizon)
             if sample is not None:
                 held.append(sample)
             for coverage in coverages:
@@ -604,21 +629,41 @@ def forecast_chosen(
 SIGMA_LEVEL = 80  # the native interval a combination member's standard error is read from
 
 
+def _fit_calls(needed: dict[str, set[int]]) -> list[tuple[list[str], np.ndarray]]:
+    """The statsforecast calls that fit ``needed`` (model -> columns): one per column set.
+
+    Models fitted on the same series go in one call, as a statsforecast user
+    would write it: each worker then fits all of them on a series it holds,
+    and the panel is sent to the workers once. Models without native
+    intervals go in calls of their own (statsforecast refuses ``level`` for them).
+    """
+    groups: dict[tuple, list[str]] = {}
+    for name, columns in needed.items():
+        key = (CANDIDATES[name].native_intervals, tuple(sorted(columns)))
+        groups.setdefault(key, []).append(name)
+    return [(names, np.array(key[1], dtype=int)) for key, names in groups.items()]
+
+
 def _fit_forecast(
     values: np.ndarray,
     columns: np.ndarray,
-    name: str,
+    names: Sequence[str],
     horizon: int,
     levels: list,
     sp: int,
     n_jobs: int,
 ) -> pd.DataFrame:
-    """statsforecast's forecast of one candidate on some columns, indexed by column."""
-    candidate = CANDIDATES[name]
+    """statsforecast's forecast of some candidates on some columns, indexed by column.
+
+    One column per candidate (its name), plus ``<name>-lo-<level>`` and
+    ``<name>-hi-<level>`` for those with native intervals.
+    """
+    models = [CANDIDATES[name].make(sp, name) for name in names]
     forecaster = PanelStatsForecast(
-        models=[candidate.make(sp, name)], freq=1, n_jobs=n_jobs, fallback_model=_fallback()
+        models=models, freq=1, n_jobs=n_jobs, fallback_model=_fallback()
     )
-    level = levels if candidate.native_intervals and levels else None
+    native = all(CANDIDATES[name].native_intervals for name in names)
+    level = levels if native and levels else None
     with warnings.catch_warnings():
         _quiet_worker()
         result = forecaster.forecast(h=horizon, df=long_frame(values, columns), level=level)
@@ -650,44 +695,44 @@ def _combine(
     return combined, sigma
 
 
-def _calibration_quantiles(
+def _calibration_errors(
     values: np.ndarray,
     columns: np.ndarray,
     members: Sequence[str],
     n_obs: np.ndarray,
     horizon: int,
-    coverages: Sequence[float],
     *,
     sp: int,
     min_train: int,
     combine_with: str,
     limit: int,
     n_jobs: int,
-) -> tuple[dict[float, tuple[np.ndarray, np.ndarray]], HeldOut | None]:
-    """Quantiles of the combination's standardized errors on held-out months, per step.
+) -> tuple[np.ndarray, HeldOut | None]:
+    """The combination's standardized errors on held-out months, (series, horizon).
 
     Up to ``limit`` of ``columns`` are cut at an origin that holds out up to
     ``horizon`` months and leaves ``min_train``; the members are fitted
     there and their combination is scored on what was held out. The held-out
     forecasts and actuals come back too (None when no series could hold out).
+    :func:`models.forecasting.calibration.step_quantiles` turns the errors
+    into the interval's quantiles for any coverage.
     """
     sample = sample_columns(columns, limit)
     steps = holdout_steps(n_obs[sample], horizon, min_train)
     sample, steps = sample[steps > 0], steps[steps > 0]
     if len(sample) == 0:
-        return step_quantiles(np.empty((0, 0)), coverages, horizon), None
+        return np.empty((0, 0)), None
     block = values[:, sample]
     cut = truncate(block, steps)
     local = np.arange(len(sample))
-    predictions = {}
-    with tqdm(members, desc="calibrate", unit="fit", disable=None, leave=False) as bar:
-        for m in bar:
-            bar.set_postfix_str(f"{m} on {len(sample):,} series")
-            predictions[m] = _fit_forecast(cut, local, m, horizon, [SIGMA_LEVEL], sp, n_jobs)
-    point, sigma = _combine(predictions, local, horizon, combine_with)
+    with tqdm(total=1, desc="calibrate", unit="fit", disable=None, leave=False) as bar:
+        bar.set_postfix_str(f"{', '.join(members)} on {len(sample):,} series")
+        fitted = _fit_forecast(cut, local, list(members), horizon, [SIGMA_LEVEL], sp, n_jobs)
+        bar.update()
+    point, sigma = _combine({m: fitted for m in members}, local, horizon, combine_with)
     actual = held_out(block, steps, horizon)
     z = standardized_errors(actual, point, sigma, steps)
-    return step_quantiles(z, coverages, horizon), HeldOut(sample, steps, point, actual)
+    return z, HeldOut(sample, steps, point, actual)
 
 
 def _chosen_columns(choice: Choice) -> dict[tuple, set[int]]:
@@ -951,6 +996,7 @@ class AutoSelectForecaster(BaseForecaster):
         )
         self._choice = choice
         self._cache: dict[tuple, Forecast] = {}
+        self._memo = FitMemo()
         labels = layout.series_labels
         self.model_ = pd.Series(choice.model, index=labels, name="model")
         self.kind_ = pd.Series(choice.kind, index=labels, name="kind")
@@ -961,7 +1007,7 @@ class AutoSelectForecaster(BaseForecaster):
         return self
 
     def _forecast(self, horizon: int, coverages: Sequence[float]) -> Forecast:
-        """The final forecast, cached: a longer horizon or more levels reuses nothing."""
+        """The final forecast, cached; another horizon or more levels reuse the fits they can."""
         key = (horizon, tuple(sorted(set(coverages))))
         for (cached_horizon, cached_cov), result in self._cache.items():
             if cached_horizon >= horizon and set(key[1]) <= set(cached_cov):
@@ -978,6 +1024,7 @@ class AutoSelectForecaster(BaseForecaster):
             calibration_series=self.calibration_series,
             min_train=self.min_train,
             n_jobs=self.n_jobs,
+            memo=self._memo,
         )
         self._cache[key] = result
         return result
@@ -991,7 +1038,8 @@ class AutoSelectForecaster(BaseForecaster):
         of the published method (the combination, as published) by step, free
         once the forecast is made. Series of other models (intermittent, zero,
         fallback) are not in it. Available after ``predict`` or
-        ``predict_interval``, from the longest horizon forecast so far.
+        ``predict_interval``, from the longest horizon forecast so far (after
+        ``predict`` alone it calibrates then: points need no calibration).
 
         Returns
         -------
@@ -1005,7 +1053,11 @@ class AutoSelectForecaster(BaseForecaster):
         if not self._cache:
             raise ValueError("held_out_backtest needs a forecast: call predict first")
         horizon = max(cached_horizon for cached_horizon, _ in self._cache)
-        result = next(r for (h, _), r in self._cache.items() if h == horizon)
+        if not any(h == horizon and any(c > 0 for c in cov) for h, cov in self._cache):
+            self._forecast(horizon, [SIGMA_LEVEL / 100])
+        result = next(
+            r for (h, cov), r in self._cache.items() if h == horizon and any(c > 0 for c in cov)
+        )
         labels = self._layout.series_labels
         parts = []
         for held in result.held_out:

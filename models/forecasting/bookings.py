@@ -410,12 +410,19 @@ def _region_lag_grid(regions: list[str], horizon: int) -> pd.DataFrame:
 
 
 def _statistical_forecast(
-    forecaster: BaseForecaster, history: pd.DataFrame, origin: pd.Period, horizon: int
+    forecaster: BaseForecaster,
+    history: pd.DataFrame,
+    origin: pd.Period,
+    horizon: int,
+    *,
+    intervals: bool = True,
 ) -> pd.DataFrame:
     """Fit a clone of ``forecaster`` on the bookings up to ``origin``; forecast 1..horizon ahead.
 
     Columns: region, lag, statistical_amount, statistical_lower_80,
-    statistical_upper_80. Regions without history up to the origin are absent.
+    statistical_upper_80 (NaN without ``intervals``: the backtest scores points
+    only, and a combination's interval costs a calibration fit of its own).
+    Regions without history up to the origin are absent.
     """
     known = history[history["month"] <= origin]
     if known.empty:
@@ -433,9 +440,12 @@ def _statistical_forecast(
     fitted = forecaster.clone().fit(y)
     fh = list(range(1, horizon + 1))
     point = fitted.predict(fh=fh).iloc[:, 0]
-    interval = fitted.predict_interval(fh=fh, coverage=0.8)
-    lower = interval.xs("lower", axis=1, level=-1).iloc[:, 0]
-    upper = interval.xs("upper", axis=1, level=-1).iloc[:, 0]
+    if intervals:
+        interval = fitted.predict_interval(fh=fh, coverage=0.8)
+        lower = interval.xs("lower", axis=1, level=-1).iloc[:, 0]
+        upper = interval.xs("upper", axis=1, level=-1).iloc[:, 0]
+    else:
+        lower = upper = pd.Series(np.nan, index=point.index)
     months = pd.PeriodIndex(point.index.get_level_values(-1), freq="M")
     return pd.DataFrame(
         {
@@ -500,7 +510,7 @@ def _backtest_points(
     for origin, lags in sorted(lags_by_origin.items()):
         grid = _region_lag_grid(regions, max(lags))
         grid = grid[grid["lag"].isin(lags)]
-        statistical = _statistical_forecast(forecaster, history, origin, max(lags))
+        statistical = _statistical_forecast(forecaster, history, origin, max(lags), intervals=False)
         at_origin = views[views["as_of_month"] == origin].drop(columns="as_of_month")
         points = grid.merge(statistical, on=["region", "lag"], how="left").merge(
             at_origin, on=["region", "lag"], how="left"
