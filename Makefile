@@ -13,10 +13,13 @@ export DO_NOT_TRACK := 1
 
 .PHONY: install browser demo run test lint ui validate-defs dbt-docs bench clean
 
+# uv (from PyPI, installed by pip into the environment) resolves the same versions as pip
+# and installs them in about 25 s instead of about 2 minutes: most of `make run` on a
+# fresh machine was the install.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet 'uv>=0.9,<1'
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
