@@ -11,11 +11,13 @@ import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from orchestration.check_results import record_check_result
 from orchestration.dbt_config import DBT_PROJECT_DIR
@@ -83,6 +85,23 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+class SopDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, without a `dbt --version` subprocess in every run.
+
+    dagster-dbt asks the dbt executable for its version once per resource instance
+    (every run) to tell dbt-core from the Fusion engine. `dbt --version` also asks
+    pypi.org for the latest releases of dbt-core and the adapter (two requests with a
+    1 s timeout) and cost about 7 s of each run here; a monthly run calls no network.
+    dbt-core is a pinned dependency of this package, so its version is read in-process.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        from dbt.version import __version__
+
+        return version.parse(__version__)
+
+
 def dbt_project() -> DbtProject:
     """The dbt project in `dbt_project/`, whose profiles.yml reads SOP_WAREHOUSE_PATH."""
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -111,7 +130,7 @@ def ensure_manifest(project: DbtProject, warehouse_path: Path | None = None) -> 
         env = {} if warehouse_path is None else {"SOP_WAREHOUSE_PATH": str(warehouse_path)}
         with _dbt_env(env):
             # dagster-dbt's own preparer looks for `dbt` on PATH only, hence this call.
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            SopDbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
                 ["parse", "--quiet"], target_path=project.target_path
             ).wait()
     return manifest
@@ -205,5 +224,5 @@ def build_dbt_defs(settings: Settings) -> dg.Definitions:
 
     return dg.Definitions(
         assets=[sop_dbt],
-        resources={"dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable())},
+        resources={"dbt": SopDbtCliResource(project_dir=project, dbt_executable=dbt_executable())},
     )

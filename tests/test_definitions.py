@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.dbt_assets import SopDbtTranslator
+from orchestration.dbt_assets import SopDbtCliResource, SopDbtTranslator
 from orchestration.definitions import build_definitions
 from tests.conftest import make_settings
 
@@ -108,3 +108,21 @@ def test_translator_maps_dbt_sources_and_models_to_schema_keys_and_folder_groups
     assert translator.get_group_name(model) == "marts"
     staging = {**model, "fqn": ["sop", "staging", "supply", "stg_supply__orders"]}
     assert translator.get_group_name(staging) == "staging"
+
+
+def test_the_dbt_resource_knows_dbt_core_s_version_without_running_dbt(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """dagster-dbt runs `dbt --version` (which asks pypi.org for the latest release) in every
+    run to learn the version; ours reads the installed dbt-core instead."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dbt.version import __version__ as dbt_core_version
+    from packaging import version
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"ran a subprocess: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    resource = build_definitions(make_settings(tmp_path)).resources["dbt"]
+    assert isinstance(resource, SopDbtCliResource)
+    assert resource._cli_version == version.parse(dbt_core_version)
