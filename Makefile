@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 .PHONY: install browser demo run test lint ui validate-defs dbt-docs bench clean
 
 # uv (from PyPI, installed by pip into the environment) resolves the same versions as pip
-# and installs them in about 25 s instead of about 2 minutes: most of `make run` on a
+# and installs them in about 20 s instead of about 2 minutes: most of `make run` on a
 # fresh machine was the install.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
