@@ -389,19 +389,3 @@ def test_points_need_no_calibration_and_intervals_reuse_their_fits(monkeypatch) 
     fresh = AutoSelectForecaster().fit(y)
     pd.testing.assert_frame_equal(fresh.predict_interval(fh=fh, coverage=0.8), interval)
     pd.testing.assert_frame_equal(fresh.predict(fh=fh), point)
-
-
-def test_forecast_workers_come_from_the_forkserver_not_a_fork(monkeypatch) -> None:
-    """statsforecast's ``forecast`` forks a process pool of its own; ours must not (a fork of
-    a process with threads, as Dagster's, can hang), and must give the same numbers."""
-    import statsforecast.core
-
-    def no_fork_pool(*args, **kwargs):
-        raise AssertionError("statsforecast's forked ProcessPoolExecutor was used")
-
-    season = np.tile([10.0, 12, 15, 20, 24, 30, 32, 30, 24, 18, 14, 12], 3)
-    y = _frame(**{f"s{i}": season * (i + 1) + np.arange(36) * i for i in range(5)})
-    one = AutoSelectForecaster(n_jobs=1).fit(y).predict_interval(fh=[1, 2, 3], coverage=0.8)
-    monkeypatch.setattr(statsforecast.core, "ProcessPoolExecutor", no_fork_pool)
-    two = AutoSelectForecaster(n_jobs=2).fit(y).predict_interval(fh=[1, 2, 3], coverage=0.8)
-    pd.testing.assert_frame_equal(one, two)

@@ -175,48 +175,6 @@ class PanelStatsForecast(StatsForecast):
         context.set_forkserver_preload(["statsforecast.core", "statsforecast.models"])
         return partial(_ClosingPool, context=context), {"initializer": _quiet_worker}
 
-    def _forecast_parallel(self, h, fitted, X, level, target_col):
-        """``forecast`` in the same forkserver pool, not in a forked process pool.
-
-        statsforecast 2.1 runs ``forecast`` (the call this module makes most) in a
-        ``ProcessPoolExecutor`` with the default start method, fork, instead of
-        ``_get_pool``'s pool, so the override above covered only cross-validation.
-        The same work as statsforecast's: 100 chunks of the panel per process (for
-        balance), each ``_single_threaded_forecast``, stacked in order.
-        """
-        chunks, exogenous = self._get_gas_Xs(X=X, tasks_per_job=100)
-        pool_class, pool_kwargs = self._get_pool()
-        with pool_class(self.n_jobs, **pool_kwargs) as pool:
-            pending = [
-                pool.apply_async(
-                    chunk._single_threaded_forecast,
-                    kwds={
-                        "h": h,
-                        "models": self.models,
-                        "fallback_model": self.fallback_model,
-                        "fitted": fitted,
-                        "X": chunk_x,
-                        "level": level,
-                        "verbose": False,
-                        "target_col": target_col,
-                    },
-                )
-                # no exogenous data: `exogenous` repeats None forever
-                for chunk, chunk_x in zip(chunks, exogenous, strict=False)
-            ]
-            results = [job.get() for job in pending]
-        result = {
-            "cols": results[0]["cols"],
-            "forecasts": np.vstack([r["forecasts"] for r in results]),
-            "times": {m: sum(r["times"][m] for r in results) for m in map(repr, self.models)},
-        }
-        if fitted:
-            result["fitted"] = {
-                "cols": results[0]["fitted"]["cols"],
-                "values": np.vstack([r["fitted"]["values"] for r in results]),
-            }
-        return result
-
 
 class _ClosingPool(multiprocessing.pool.Pool):
     """A pool whose ``with`` block ends by letting the workers finish and exit.
