@@ -160,14 +160,19 @@ CANDIDATES: dict[str, Candidate] = {
 
 
 class PanelStatsForecast(StatsForecast):
-    """statsforecast whose worker processes come from a fresh forkserver, not a fork.
+    """statsforecast whose cross-validation workers come from a fresh forkserver, not a fork.
 
     statsforecast's ``n_jobs`` forks the calling process. Inside Dagster that
     process has threads (DuckDB, the event log), and a fork copies their locks
     in whatever state they are: a worker then waits forever on a lock no
-    thread will release (seen at demo scale 10, the run hung). Workers forked
-    from a forkserver start from a single-threaded process; it preloads
-    statsforecast, so a pool costs no import.
+    thread will release (seen at demo scale 10 in cross-validation, the run
+    hung). Workers forked from a forkserver start from a single-threaded
+    process; it preloads statsforecast, so a pool costs no import.
+
+    ``forecast`` does not use ``_get_pool``: statsforecast 2.1 runs it in a
+    ``ProcessPoolExecutor`` of its own, forked. Moving it to this pool was
+    measured slower (demo scale 1: 66-80 s instead of 54-70 s), and no hang
+    has been seen there, so it stays; docs/forecasting.md "Speed".
     """
 
     def _get_pool(self):
