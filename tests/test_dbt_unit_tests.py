@@ -14,7 +14,6 @@ into `raw`.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -23,38 +22,21 @@ import pytest
 import yaml
 
 from models.compensation import empty_tiers_frame
-from orchestration.dbt_assets import AS_OF_MONTH_ENV, dbt_executable
 from orchestration.dbt_config import DBT_PROJECT_DIR
 from orchestration.ingest_loader import load_landing_file
 from orchestration.landing_contract import LANDING_FILES
 from tests.conftest import TINY_LANDING
+from tests.dbt_cli import dbt, run_results
 
 
 def _dbt(data_dir: Path, target: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The dbt CLI on the warehouse of `data_dir`, with its own target folder (not the
-    project's target/, where the Dagster definitions read the manifest)."""
-    env = {**os.environ, "SOP_WAREHOUSE_PATH": str(data_dir / "warehouse.duckdb")}
-    # Unit tests name their run month themselves (overrides: vars: as_of_month).
-    env.pop(AS_OF_MONTH_ENV, None)
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(data_dir / target),
-        "--log-path",
-        str(data_dir / target),
-    ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    """The dbt CLI on the warehouse of `data_dir`, with the target folder `target`."""
+    return dbt(data_dir, data_dir / "warehouse.duckdb", list(args), target)
 
 
 def _statuses(data_dir: Path, target: str) -> dict[str, str]:
     """unique_id -> status of every node the invocation ran (its run_results.json)."""
-    results = json.loads((data_dir / target / "run_results.json").read_text())["results"]
-    return {result["unique_id"]: result["status"] for result in results}
+    return {result["unique_id"]: result["status"] for result in run_results(data_dir, target)}
 
 
 def _unit_tests_in_yml() -> set[str]:
